@@ -1,0 +1,12 @@
+package io.sserouter.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A user notification or a system event as relayed to clients; {@code userId} is null for system events. */
+public record NotificationEnvelope(
+        String userId,
+        String eventType,
+        String timestamp,
+        String eventId,
+        JsonNode data) {
+}

@@ -1,0 +1,47 @@
+package io.sserouter.config;
+
+/** Every Redis key and channel name the topology writes and the edge reads. */
+public record RedisKeys(String prefix) {
+    public static final String DEFAULT_PREFIX = "sse:";
+    /** The single field of each replay-log stream entry. */
+    public static final String LOG_FIELD = "event";
+
+    public static RedisKeys defaults() {
+        return new RedisKeys(DEFAULT_PREFIX);
+    }
+
+    /** Pub/sub channel with each envelope of one execution, live. */
+    public String execChannel(String executionId) {
+        return prefix + "exec:" + executionId;
+    }
+
+    /** Stream of the last envelopes of one execution, entry id {@code {seq}-0}. */
+    public String execLog(String executionId) {
+        return execChannel(executionId) + ":log";
+    }
+
+    /** JSON snapshot of one execution's status. */
+    public String execStatus(String executionId) {
+        return execChannel(executionId) + ":status";
+    }
+
+    /** Pub/sub channel with one user's notifications. */
+    public String notifications(String userId) {
+        return prefix + "notif:" + userId;
+    }
+
+    /** Pub/sub channel with system events for every client. */
+    public String broadcast() {
+        return prefix + "broadcast";
+    }
+
+    /** Hash of the latest system event of each type. */
+    public String broadcastLatest() {
+        return prefix + "broadcast:latest";
+    }
+
+    /** Marker that one notification or system event was already published (they have no seq to dedupe by). */
+    public String published(String scope, String dedupId) {
+        return prefix + "seen:" + scope + ":" + dedupId;
+    }
+}

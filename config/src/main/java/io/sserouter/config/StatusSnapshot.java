@@ -1,0 +1,23 @@
+package io.sserouter.config;
+
+/**
+ * The latest known state of one execution, kept in Redis for clients that connect or poll.
+ *
+ * @param owner      user id of the first event that carried one; null until known
+ * @param lastSeq    seq of the latest event; an SSE {@code status} event carries it as its id
+ * @param terminal   status is one of the terminal four
+ * @param closed     a closing event was relayed, so streams of this execution end
+ * @param updatedAt  when the topology last wrote this snapshot (ISO-8601), so a reader can tell its age
+ * @param eventTime  timestamp of the latest event (ISO-8601)
+ */
+public record StatusSnapshot(
+        String executionId,
+        ExecutionStatus status,
+        String owner,
+        long lastSeq,
+        String lastEventType,
+        boolean terminal,
+        boolean closed,
+        String updatedAt,
+        String eventTime) {
+}

@@ -1,0 +1,67 @@
+package io.sserouter.testkit;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/** A real single-node KRaft broker (combined broker + controller) in this JVM, on random ports. */
+public final class KafkaBroker implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final KafkaClusterTestKit cluster;
+
+    private KafkaBroker(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    public static KafkaBroker start() {
+        try {
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    // the default is an unstable metadata version, which never becomes ready here
+                    .setBootstrapMetadataVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("offsets.topic.num.partitions", "4")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("transaction.state.log.num.partitions", "4")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("num.partitions", "4")
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    cluster.waitForReadyBrokers();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return new KafkaBroker(cluster);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Kafka broker not ready within " + START_TIMEOUT, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop Kafka broker", e);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.sserouter.topology;
+
+/** Names of every node, store and internal topic of the topology, in one place so tests can pin them. */
+public final class Catalogue {
+    public static final String STATUS_STORE = "execution-status";
+    public static final String EXECUTION_OUTBOX = "redis-outbox-executions";
+    public static final String NOTIFICATION_OUTBOX = "redis-outbox-notifications";
+    public static final String SYSTEM_OUTBOX = "redis-outbox-system";
+
+    /** Repartition topic: {@code <application.id>-unified-repartition}. */
+    public static final String UNIFIED = "unified";
+
+    public static final String STAMP_EXECUTIONS = "stamp-executions";
+    public static final String MERGE_EXECUTIONS = "merge-executions";
+    public static final String KEY_BY_EXECUTION = "key-by-execution";
+    public static final String SEQUENCE = "sequence-executions";
+    public static final String SINK_EXECUTIONS = "sink-redis-executions";
+    public static final String STAMP_NOTIFICATIONS = "stamp-notifications";
+    public static final String SINK_NOTIFICATIONS = "sink-redis-notifications";
+    public static final String STAMP_SYSTEM = "stamp-system";
+    public static final String SINK_SYSTEM = "sink-redis-system";
+
+    private Catalogue() {
+    }
+
+    public static String sourceName(String topic) {
+        return "source-" + topic;
+    }
+}

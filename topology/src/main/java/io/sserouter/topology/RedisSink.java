@@ -1,0 +1,180 @@
+package io.sserouter.topology;
+
+import io.sserouter.config.RedisKeys;
+import io.sserouter.config.RedisSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Writes batches of outbox entries to Redis in one pipeline. Every write is a script that does its whole job
+ * atomically and does nothing if it was already done, so a batch can be repeated after any failure:
+ * an execution event is appended to its log with stream id {@code {seq}-0} (Redis refuses an id that is not
+ * greater than the last), and only when that append succeeds is the snapshot replaced and the envelope published.
+ */
+public final class RedisSink implements AutoCloseable {
+    /** Thrown when Redis cannot be reached; the batch is intact and may be retried. */
+    static final class UnavailableException extends Exception {
+        UnavailableException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    record Outcome(int written, int alreadyPresent, int rejected) {
+    }
+
+    // KEYS: log, status, channel. ARGV: seq, envelope, snapshot, maxlen, log ttl ms, status ttl ms.
+    // The snapshot check also covers a log that has already expired: an old seq never rewinds the snapshot.
+    private static final String EXECUTION_SCRIPT = """
+            local seq = tonumber(ARGV[1])
+            local current = redis.call('GET', KEYS[2])
+            if current then
+              local ok, snapshot = pcall(cjson.decode, current)
+              if ok and type(snapshot) == 'table' and tonumber(snapshot['last_seq']) and tonumber(snapshot['last_seq']) >= seq then
+                return 0
+              end
+            end
+            local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'event', ARGV[2])
+            if type(added) == 'table' and added['err'] then
+              if string.find(added['err'], 'equal or smaller', 1, true) then return 0 end
+              return redis.error_reply(added['err'])
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6])
+            redis.call('PUBLISH', KEYS[3], ARGV[2])
+            return 1
+            """;
+
+    // KEYS: published marker, channel, latest hash. ARGV: envelope, marker ttl ms, hash field ('' = none).
+    private static final String PUBLISH_ONCE_SCRIPT = """
+            if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+            if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[1]) end
+            redis.call('PUBLISH', KEYS[2], ARGV[1])
+            return 1
+            """;
+
+    private static final Duration PUBLISHED_MARKER_TTL = Duration.ofHours(1);
+
+    private final RedisClient client;
+    private final RedisKeys keys;
+    private final String maxLen;
+    private final String logTtlMs;
+    private final String statusTtlMs;
+    private volatile String executionSha;
+    private volatile String publishOnceSha;
+
+    public RedisSink(RedisSettings redis, TopologySettings settings) {
+        this.keys = redis.keys();
+        this.maxLen = String.valueOf(settings.logMaxEvents());
+        this.logTtlMs = String.valueOf(settings.logTtl().toMillis());
+        this.statusTtlMs = String.valueOf(settings.statusTtl().toMillis());
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(settings.threads() + 4);
+        pool.setMaxIdle(settings.threads() + 4);
+        pool.setMaxWait(Duration.ofSeconds(2));
+        pool.setTestOnBorrow(false);
+        int port = redis.url().getPort() > 0 ? redis.url().getPort() : 6379;
+        this.client = RedisClient.builder()
+                .hostAndPort(new HostAndPort(redis.url().getHost(), port))
+                .clientConfig(DefaultJedisClientConfig.builder(redis.url())
+                        .connectionTimeoutMillis(2_000).socketTimeoutMillis(2_000).clientName("sse-router-topology").build())
+                .poolConfig(pool)
+                .build();
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    /** Performs every write of the batch, in order, in one round trip. */
+    Outcome write(List<SinkWrite> batch) throws UnavailableException {
+        try {
+            loadScripts(false);
+            try {
+                return pipeline(batch);
+            } catch (JedisDataException e) {
+                if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
+                    throw e;
+                }
+                loadScripts(true); // Redis restarted and lost its script cache; the batch is safe to repeat
+                return pipeline(batch);
+            }
+        } catch (JedisDataException e) {
+            throw e;
+        } catch (JedisException e) {
+            throw new UnavailableException(e);
+        }
+    }
+
+    private Outcome pipeline(List<SinkWrite> batch) {
+        List<Response<Object>> replies = new ArrayList<>(batch.size());
+        try (Pipeline pipeline = client.pipelined()) {
+            for (SinkWrite write : batch) {
+                replies.add(send(pipeline, write));
+            }
+            pipeline.sync();
+        }
+        int written = 0;
+        int present = 0;
+        int rejected = 0;
+        for (Response<Object> reply : replies) {
+            try {
+                if (Long.valueOf(1).equals(reply.get())) {
+                    written++;
+                } else {
+                    present++;
+                }
+            } catch (JedisDataException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
+                    throw e;
+                }
+                rejected++; // e.g. a key of the wrong type written by someone else: retrying cannot help
+            }
+        }
+        return new Outcome(written, present, rejected);
+    }
+
+    private Response<Object> send(Pipeline pipeline, SinkWrite write) {
+        return switch (write.kind()) {
+            case EXECUTION -> pipeline.evalsha(executionSha,
+                    List.of(keys.execLog(write.target()), keys.execStatus(write.target()), keys.execChannel(write.target())),
+                    List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), maxLen, logTtlMs, statusTtlMs));
+            case NOTIFICATION -> pipeline.evalsha(publishOnceSha,
+                    List.of(keys.published("notif", write.target() + ":" + write.dedupId()), keys.notifications(write.target()), keys.broadcastLatest()),
+                    List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), ""));
+            case SYSTEM -> pipeline.evalsha(publishOnceSha,
+                    List.of(keys.published("broadcast", write.dedupId()), keys.broadcast(), keys.broadcastLatest()),
+                    List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), write.target()));
+        };
+    }
+
+    private void loadScripts(boolean force) {
+        if (force || executionSha == null) {
+            executionSha = client.scriptLoad(EXECUTION_SCRIPT);
+            publishOnceSha = client.scriptLoad(PUBLISH_ONCE_SCRIPT);
+        }
+    }
+
+    /** True when Redis answers. */
+    boolean ping() {
+        try {
+            return "PONG".equals(client.ping());
+        } catch (JedisException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

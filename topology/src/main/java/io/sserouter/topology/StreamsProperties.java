@@ -1,0 +1,32 @@
+package io.sserouter.topology;
+
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Kafka Streams properties: the product's defaults, then every {@code KAFKA_*} override from the environment. */
+public final class StreamsProperties {
+    private StreamsProperties() {
+    }
+
+    public static Properties of(TopologySettings settings, TopologyMetrics metrics) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, TopologySettings.EXACTLY_ONCE);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, settings.deadLetterTopic());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+        props.put(DeadLetterHandler.MAX_BYTES_CONFIG, settings.dlqMaxRecordBytes());
+        // dead-letter records keep the original value, which may exceed the producer's default 1 MiB
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), settings.dlqMaxRecordBytes() + (256 << 10));
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.putAll(settings.kafka());
+        return props;
+    }
+}

@@ -1,0 +1,54 @@
+package io.sserouter.topology;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the source and dead-letter topics that do not exist yet (internal topics are Kafka Streams' job). */
+final class TopicCreator {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicCreator.class);
+
+    private TopicCreator() {
+    }
+
+    static void createMissing(TopologySettings settings) throws InterruptedException, TimeoutException {
+        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
+        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        try (Admin admin = Admin.create(config)) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : settings.sourceTopics()) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, Optional.of(settings.partitions()), Optional.empty()));
+                }
+            }
+            if (!existing.contains(settings.deadLetterTopic())) {
+                missing.add(new NewTopic(settings.deadLetterTopic(), Optional.of(settings.partitions()), Optional.empty())
+                        .configs(Map.of("max.message.bytes", String.valueOf(settings.dlqMaxRecordBytes() + (256 << 10)))));
+            }
+            for (NewTopic topic : missing) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+                    LOG.info("Created topic {} with {} partitions", topic.name(), topic.numPartitions());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list topics at " + settings.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.sserouter.topology;
+
+import io.sserouter.config.Json;
+import io.sserouter.config.NotificationEnvelope;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The one topology of the product, used by {@code Main} and by every test.
+ *
+ * <pre>
+ * execution topics ─► stamp ─► key by execution_id ─► repartition "unified" ─► sequence (execution-status) ─► outbox ─► Redis
+ * notification topic ─► stamp ─► outbox ─► Redis (sse:notif:{user})
+ * system topic ─► stamp ─► outbox ─► Redis (sse:broadcast + latest per type)
+ * </pre>
+ * Invalid records never enter: the source deserializer rejects them and the configured handler dead-letters them.
+ */
+public final class TopologyFactory {
+    private TopologyFactory() {
+    }
+
+    public static Topology build(TopologySettings settings, RedisSink sink, TopologyMetrics metrics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        Serde<Inbound> internal = JsonSerde.of(Inbound.class);
+
+        builder.addStateStore(store(Catalogue.STATUS_STORE, JsonSerde.of(ExecutionState.class)));
+        builder.addStateStore(store(Catalogue.EXECUTION_OUTBOX, JsonSerde.of(SinkWrite.class)));
+        builder.addStateStore(store(Catalogue.NOTIFICATION_OUTBOX, JsonSerde.of(SinkWrite.class)));
+        builder.addStateStore(store(Catalogue.SYSTEM_OUTBOX, JsonSerde.of(SinkWrite.class)));
+
+        KStream<byte[], Inbound> executions = null;
+        for (String topic : settings.executionTopics()) {
+            KStream<byte[], Inbound> stream = source(builder, topic, InboundDeserializer.Kind.EXECUTION, settings);
+            executions = executions == null ? stream : executions.merge(stream, Named.as(Catalogue.MERGE_EXECUTIONS + "-" + topic));
+        }
+        executions
+                .processValues(StampSource::new, Named.as(Catalogue.STAMP_EXECUTIONS))
+                .selectKey((key, event) -> event.executionId(), Named.as(Catalogue.KEY_BY_EXECUTION))
+                .repartition(Repartitioned.with(Serdes.String(), internal)
+                        .withName(Catalogue.UNIFIED)
+                        .withNumberOfPartitions(settings.partitions()))
+                .process(() -> new ExecutionSequencer(settings, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE)
+                .process(() -> new RedisOutbox<>(Catalogue.EXECUTION_OUTBOX, sink, settings, metrics),
+                        Named.as(Catalogue.SINK_EXECUTIONS), Catalogue.EXECUTION_OUTBOX);
+
+        source(builder, settings.notificationTopic(), InboundDeserializer.Kind.NOTIFICATION, settings)
+                .processValues(StampSource::new, Named.as(Catalogue.STAMP_NOTIFICATIONS))
+                .mapValues(event -> publication(SinkWrite.Kind.NOTIFICATION, event.userId(), event, metrics), Named.as("to-notification-write"))
+                .process(() -> new RedisOutbox<>(Catalogue.NOTIFICATION_OUTBOX, sink, settings, metrics),
+                        Named.as(Catalogue.SINK_NOTIFICATIONS), Catalogue.NOTIFICATION_OUTBOX);
+
+        source(builder, settings.systemTopic(), InboundDeserializer.Kind.SYSTEM, settings)
+                .processValues(StampSource::new, Named.as(Catalogue.STAMP_SYSTEM))
+                .mapValues(event -> publication(SinkWrite.Kind.SYSTEM, event.eventType(), event, metrics), Named.as("to-system-write"))
+                .process(() -> new RedisOutbox<>(Catalogue.SYSTEM_OUTBOX, sink, settings, metrics),
+                        Named.as(Catalogue.SINK_SYSTEM), Catalogue.SYSTEM_OUTBOX);
+
+        return builder.build();
+    }
+
+    private static KStream<byte[], Inbound> source(StreamsBuilder builder, String topic, InboundDeserializer.Kind kind, TopologySettings settings) {
+        return builder.stream(List.of(topic), Consumed.with(Serdes.ByteArray(), JsonSerde.inbound(kind, settings.maxRecordBytes()))
+                .withName(Catalogue.sourceName(topic)));
+    }
+
+    private static SinkWrite publication(SinkWrite.Kind kind, String target, Inbound event, TopologyMetrics metrics) {
+        metrics.processed(kind == SinkWrite.Kind.SYSTEM ? "system" : "notification");
+        NotificationEnvelope envelope = new NotificationEnvelope(kind == SinkWrite.Kind.NOTIFICATION ? event.userId() : null,
+                event.eventType(), event.timestamp(), event.eventId(), event.data());
+        return new SinkWrite(kind, target, 0, event.dedupId(), event.source(), Json.write(envelope), null, false);
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> serde) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde);
+    }
+}

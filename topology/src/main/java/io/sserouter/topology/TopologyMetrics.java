@@ -1,0 +1,98 @@
+package io.sserouter.topology;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The topology's own meters; Kafka Streams client metrics are bound separately in {@code Main}. */
+public final class TopologyMetrics {
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, Counter> processed = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final Counter duplicates;
+    private final Counter redisWritten;
+    private final Counter redisSkipped;
+    private final Counter redisRejected;
+    private final Counter redisFailures;
+    private final Counter evicted;
+    private final Timer redisBatch;
+    private final AtomicInteger redisUp = new AtomicInteger(1);
+    private final AtomicLong pending = new AtomicLong();
+
+    public TopologyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        duplicates = Counter.builder("sse.router.duplicates").description("Repeated events (same event_id or source record) not sequenced again").register(registry);
+        redisWritten = Counter.builder("sse.router.redis.writes").tag("result", "written").description("Redis writes by outcome").register(registry);
+        redisSkipped = Counter.builder("sse.router.redis.writes").tag("result", "already_present").register(registry);
+        redisRejected = Counter.builder("sse.router.redis.writes").tag("result", "rejected").register(registry);
+        redisFailures = Counter.builder("sse.router.redis.failures").description("Failed attempts to reach Redis (retried)").register(registry);
+        evicted = Counter.builder("sse.router.executions.evicted").description("Executions dropped from the state store after retention").register(registry);
+        redisBatch = Timer.builder("sse.router.redis.write.latency").description("Time of one pipelined Redis write batch")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+        registry.gauge("sse.router.redis.up", redisUp);
+        registry.gauge("sse.router.redis.pending.writes", pending);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void processed(String kind) {
+        processed.computeIfAbsent(kind, k -> Counter.builder("sse.router.events.processed").tag("kind", k)
+                .description("Events sequenced and queued for Redis").register(registry)).increment();
+    }
+
+    void deadLettered(String reason) {
+        deadLettered.computeIfAbsent(reason, r -> Counter.builder("sse.router.events.dead.lettered").tag("reason", r)
+                .description("Records sent to the dead-letter topic").register(registry)).increment();
+    }
+
+    void duplicate() {
+        duplicates.increment();
+    }
+
+    void evicted(int count) {
+        evicted.increment(count);
+    }
+
+    void redisBatch(long nanos, int written, int skipped, int rejected) {
+        redisBatch.record(nanos, TimeUnit.NANOSECONDS);
+        redisWritten.increment(written);
+        redisSkipped.increment(skipped);
+        redisRejected.increment(rejected);
+    }
+
+    void redisFailure() {
+        redisFailures.increment();
+        redisUp.set(0);
+    }
+
+    void redisRecovered() {
+        redisUp.set(1);
+    }
+
+    boolean redisUp() {
+        return redisUp.get() == 1;
+    }
+
+    void pending(long delta) {
+        pending.addAndGet(delta);
+    }
+
+    long pending() {
+        return pending.get();
+    }
+
+    double deadLetteredTotal() {
+        return deadLettered.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    Duration redisWriteMax() {
+        return Duration.ofNanos((long) redisBatch.max(TimeUnit.NANOSECONDS));
+    }
+}

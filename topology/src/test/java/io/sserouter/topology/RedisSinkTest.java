@@ -1,0 +1,63 @@
+package io.sserouter.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.PubSubRecorder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** The Redis writes are idempotent: performing them again changes nothing and publishes nothing. */
+class RedisSinkTest {
+    private final TopologySettings settings = TopologySettings.fromEnv(Map.of(
+            "REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "sink-test:", "SSE_BUFFER_MAX_EVENTS", "3"));
+
+    private static SinkWrite exec(String id, long seq) {
+        return new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, "id:" + seq, "t/0/" + seq,
+                "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + "}",
+                "{\"execution_id\":\"" + id + "\",\"last_seq\":" + seq + "}", false);
+    }
+
+    @Test
+    void repeatingABatchRewritesNothingAndPublishesNothing() throws Exception {
+        try (RedisSink sink = new RedisSink(settings.redis(), settings);
+             PubSubRecorder published = new PubSubRecorder(settings.redis().url(), "sink-test:*");
+             Jedis redis = new Jedis(settings.redis().url())) {
+            var keys = settings.redis().keys();
+            List<SinkWrite> batch = List.of(exec("r-1", 1), exec("r-1", 2), exec("r-1", 3), exec("r-1", 4));
+            assertEquals(new RedisSink.Outcome(4, 0, 0), sink.write(batch));
+            assertEquals(new RedisSink.Outcome(0, 4, 0), sink.write(batch), "second time: all already present");
+            assertEquals(new RedisSink.Outcome(0, 2, 0), sink.write(List.of(exec("r-1", 2), exec("r-1", 3))));
+
+            assertEquals(3, redis.xlen(keys.execLog("r-1")), "MAXLEN from SSE_BUFFER_MAX_EVENTS");
+            assertEquals("{\"execution_id\":\"r-1\",\"last_seq\":4}", redis.get(keys.execStatus("r-1")));
+            published.await("never", 1, Duration.ofMillis(300));
+            assertEquals(4, published.on(keys.execChannel("r-1")).size());
+
+            // the log expired but the snapshot remains: an old seq must not come back
+            redis.del(keys.execLog("r-1"));
+            assertEquals(new RedisSink.Outcome(0, 1, 0), sink.write(List.of(exec("r-1", 3))));
+            assertEquals(false, redis.exists(keys.execLog("r-1")), "the log is not recreated for an old seq");
+
+            long ttl = redis.pttl(keys.execLog("r-1"));
+            assertEquals(-2, ttl);
+            assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("r-1", 5))));
+            long logTtl = redis.pttl(keys.execLog("r-1"));
+            long statusTtl = redis.pttl(keys.execStatus("r-1"));
+            assertEquals(true, logTtl > 290_000 && logTtl <= 300_000, "log expires 5 min after the last write: " + logTtl);
+            assertEquals(true, statusTtl > 86_300_000 && statusTtl <= 86_400_000, "snapshot expires 24 h after the last write: " + statusTtl);
+        }
+    }
+
+    @Test
+    void aScriptCacheLostByRedisIsReloaded() throws Exception {
+        try (RedisSink sink = new RedisSink(settings.redis(), settings); Jedis redis = new Jedis(settings.redis().url())) {
+            assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("r-2", 1))));
+            redis.scriptFlush();
+            assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("r-2", 2))));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.sserouter.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Sequencing, identity and status of execution events, through the production topology into real Redis. */
+class SequencingTest {
+    private TopologyHarness h;
+
+    @BeforeEach
+    void start() {
+        h = new TopologyHarness();
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    static String event(String type, String executionId, String extra) {
+        return "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + executionId + "\"" + (extra.isEmpty() ? "" : "," + extra) + "}";
+    }
+
+    @Test
+    void eventsFromAllTopicsGetGaplessSeqsInArrivalOrder() {
+        h.send("execution_events", event("execution_requested", "e-1", "\"metadata\":{\"user_id\":\"alice\"}"));
+        h.send("execution_events", event("execution_queued", "e-1", ""));
+        h.send("pod_events", event("pod_created", "e-1", ""));
+        h.send("pod_events", event("pod_running", "e-1", ""));
+        h.send("execution_events", event("execution_completed", "e-1", ""));
+        h.send("execution_results", event("result_stored", "e-1", "\"stdout\":\"hi\""));
+
+        List<JsonNode> log = h.log("e-1");
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), log.stream().map(e -> e.get("seq").asLong()).toList());
+        assertEquals(List.of("1-0", "2-0", "3-0", "4-0", "5-0", "6-0"), h.logIds("e-1"));
+        assertEquals(List.of("requested", "queued", "scheduled", "running", "completed", "completed"),
+                log.stream().map(e -> e.get("status").asText()).toList());
+        assertEquals("hi", log.get(5).get("data").get("stdout").asText(), "the producer's fields travel unchanged");
+
+        List<String> live = h.published.await(h.keys.execChannel("e-1"), 6, Duration.ofSeconds(5));
+        assertEquals(log.stream().map(JsonNode::toString).toList(), live, "each envelope published once, in seq order");
+
+        JsonNode snapshot = h.snapshot("e-1");
+        assertEquals(6, snapshot.get("last_seq").asLong());
+        assertEquals("completed", snapshot.get("status").asText());
+        assertEquals("alice", snapshot.get("owner").asText());
+        assertEquals("result_stored", snapshot.get("last_event_type").asText());
+        assertTrue(snapshot.get("terminal").asBoolean());
+        assertTrue(snapshot.get("closed").asBoolean());
+    }
+
+    @Test
+    void executionsAreSequencedIndependently() {
+        for (int i = 0; i < 3; i++) {
+            h.send("execution_events", event("execution_running", "a", ""));
+            h.send("pod_events", event("pod_running", "b", ""));
+        }
+        assertEquals(List.of(1L, 2L, 3L), h.log("a").stream().map(e -> e.get("seq").asLong()).toList());
+        assertEquals(List.of(1L, 2L, 3L), h.log("b").stream().map(e -> e.get("seq").asLong()).toList());
+    }
+
+    @Test
+    void aRepeatedEventIdIsSequencedOnce() {
+        h.send("execution_events", event("execution_requested", "e-2", "\"event_id\":\"ev-1\""));
+        h.send("execution_events", event("execution_requested", "e-2", "\"event_id\":\"ev-1\""));
+        h.send("pod_events", event("pod_created", "e-2", "\"event_id\":\"ev-2\""));
+        h.send("execution_events", event("execution_requested", "e-2", "\"event_id\":\"ev-1\""));
+
+        List<JsonNode> log = h.log("e-2");
+        assertEquals(List.of("ev-1", "ev-2"), log.stream().map(e -> e.get("event_id").asText()).toList());
+        assertEquals(2, h.snapshot("e-2").get("last_seq").asLong());
+        assertEquals(2, h.published.await(h.keys.execChannel("e-2"), 2, Duration.ofSeconds(2)).size());
+    }
+
+    @Test
+    void statusNeverMovesBackwardsAndTerminalIsSticky() {
+        // pod_running overtakes the queue events, as it may when they come from different topics
+        h.send("pod_events", event("pod_running", "e-3", ""));
+        h.send("execution_events", event("execution_queued", "e-3", ""));
+        h.send("pod_events", event("pod_scheduled", "e-3", ""));
+        h.send("execution_events", event("execution.timeout", "e-3", ""));
+        h.send("execution_events", event("execution_completed", "e-3", ""));
+        h.send("pod_events", event("pod_running", "e-3", ""));
+
+        List<JsonNode> log = h.log("e-3");
+        assertEquals(List.of("running", "running", "running", "timeout", "timeout", "timeout"),
+                log.stream().map(e -> e.get("status").asText()).toList());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), log.stream().map(e -> e.get("seq").asLong()).toList(),
+                "late events are still logged with their own seq");
+        assertEquals("execution_timeout", log.get(3).get("event_type").asText(), "dotted spelling is the same type");
+        assertEquals("timeout", h.snapshot("e-3").get("status").asText());
+        assertTrue(h.snapshot("e-3").get("closed").asBoolean());
+    }
+
+    @Test
+    void unknownTypesAreRelayedAndLeaveTheStatus() {
+        h.send("execution_events", event("execution_accepted", "e-4", ""));
+        h.send("execution_events", event("custom_progress", "e-4", "\"percent\":40"));
+        List<JsonNode> log = h.log("e-4");
+        assertEquals("custom_progress", log.get(1).get("event_type").asText());
+        assertEquals("queued", log.get(1).get("status").asText());
+        assertFalse(h.snapshot("e-4").get("closed").asBoolean());
+    }
+
+    @Test
+    void theOwnerIsTheFirstUserSeen() {
+        h.send("pod_events", event("pod_created", "e-5", ""));
+        h.send("execution_events", event("execution_requested", "e-5", "\"metadata\":{\"user_id\":\"bob\"}"));
+        h.send("execution_events", event("execution_started", "e-5", "\"metadata\":{\"user_id\":\"mallory\"}"));
+        assertEquals("bob", h.snapshot("e-5").get("owner").asText());
+    }
+
+    @Test
+    void timestampsAreNormalisedAndFilledIn() {
+        h.send("execution_events", event("execution_requested", "e-6", "\"timestamp\":\"2026-03-01T10:00:00+02:00\""));
+        h.send("execution_events", event("execution_queued", "e-6", ""));
+        List<JsonNode> log = h.log("e-6");
+        assertEquals("2026-03-01T08:00:00Z", log.get(0).get("timestamp").asText());
+        assertFalse(log.get(1).get("timestamp").asText().isEmpty(), "the record time stands in for a missing timestamp");
+    }
+
+    @Test
+    void finishedAndIdleExecutionsAreEvictedAfterRetention() {
+        try (TopologyHarness short_ = new TopologyHarness(java.util.Map.of(
+                "SSE_STATE_RETENTION_SECONDS", "60", "SSE_IDLE_RETENTION_SECONDS", "600", "SSE_EVICTION_INTERVAL_SECONDS", "10"))) {
+            short_.send("execution_events", event("execution_cancelled", "done", ""));
+            short_.send("execution_events", event("execution_running", "busy", ""));
+            var store = short_.statusStore();
+            short_.advance(Duration.ofSeconds(70));
+            assertEquals(null, store.get("done"), "finished execution evicted after its retention");
+            assertEquals(1, store.get("busy").lastSeq(), "a running execution stays");
+            short_.send("execution_events", event("execution_running", "busy", ""));
+            short_.advance(Duration.ofSeconds(590));
+            assertEquals(2, store.get("busy").lastSeq(), "idle time counts from the latest event");
+            short_.advance(Duration.ofSeconds(20));
+            assertEquals(null, store.get("busy"), "idle execution evicted");
+        }
+    }
+}
