@@ -11,10 +11,22 @@ public final class Infra {
     private Infra() {
     }
 
+    /** A stuck close must not hold the JVM (and the build) hostage at exit. */
+    private static void bounded(Runnable close) {
+        Thread closer = new Thread(close, "infra-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static synchronized KafkaBroker kafka() {
         if (kafka == null) {
             kafka = KafkaBroker.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-kafka"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> bounded(kafka::close), "stop-kafka"));
         }
         return kafka;
     }
@@ -22,7 +34,7 @@ public final class Infra {
     public static synchronized RedisProcess redis() {
         if (redis == null) {
             redis = RedisProcess.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(redis::close, "stop-redis"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> bounded(redis::close), "stop-redis"));
         }
         return redis;
     }

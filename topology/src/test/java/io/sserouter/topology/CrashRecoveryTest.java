@@ -1,0 +1,104 @@
+package io.sserouter.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sserouter.config.RedisKeys;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.PubSubRecorder;
+import io.sserouter.testkit.RedisProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Jedis;
+
+/**
+ * kill -9 of the topology JVM in the middle of a stream, then a restart: every execution ends with seqs 1..n,
+ * each event logged once and published once. Real broker, real Redis, the real {@code Main} in a child JVM.
+ */
+class CrashRecoveryTest {
+    private static final int EXECUTIONS = 150;
+
+    private static long inRedis(Jedis redis, RedisKeys keys) {
+        long total = 0;
+        for (String key : redis.keys(keys.prefix() + "exec:*:status")) {
+            total += io.sserouter.config.Json.read(redis.get(key), com.fasterxml.jackson.databind.JsonNode.class).get("last_seq").asLong();
+        }
+        return total;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {TopologySettings.EXACTLY_ONCE, TopologySettings.AT_LEAST_ONCE})
+    void killedMidStreamAndRestartedEveryExecutionIsExact(String guarantee) throws Exception {
+        String run = "crash-" + guarantee.replace('_', '-') + "-";
+        ExecutionWorkload workload = new ExecutionWorkload(run);
+        Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), run);
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", Infra.kafka().bootstrapServers());
+        env.put("KAFKA_APPLICATION_ID", run + "app");
+        env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
+        env.put("KAFKA_STATE_DIR", stateDir.toString());
+        env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
+        env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
+        env.put("KAFKA_COMMIT_INTERVAL_MS", guarantee.equals(TopologySettings.EXACTLY_ONCE) ? "100" : "1000");
+        env.put("REDIS_URL", Infra.redis().url());
+        env.put("SSE_REDIS_PREFIX", run);
+        env.put("SSE_SOURCE_TOPICS", workload.topic("execution_events") + "," + workload.topic("pod_events") + "," + workload.topic("execution_results"));
+        env.put("SSE_NOTIFICATION_TOPIC", run + "notification_events");
+        env.put("SSE_SYSTEM_TOPIC", run + "system_events");
+        env.put("SSE_DLQ_TOPIC", run + "dlq");
+        env.put("SSE_PARTITIONS", "4");
+        env.put("SSE_CONSUMER_POOL_SIZE", "2");
+        RedisKeys keys = new RedisKeys(run);
+        Path log = TopologyProcess.logFile(run + "topology").toPath();
+        Files.deleteIfExists(log);
+
+        try (PubSubRecorder published = new PubSubRecorder(java.net.URI.create(Infra.redis().url()), run + "exec:*");
+             Jedis redis = new Jedis(java.net.URI.create(Infra.redis().url()));
+             KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+            TopologyProcess first = TopologyProcess.start(env, RedisProcess.freePort(), log);
+            try {
+                first.awaitReady(Duration.ofSeconds(90));
+                // executions run concurrently: each round advances every execution by one step
+                int steps = ExecutionWorkload.LIFECYCLE.length;
+                for (int step = 0; step < steps; step++) {
+                    if (step == steps / 2) { // the earlier rounds in Redis first, so the kill hits a busy pipeline
+                        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                        while (inRedis(redis, keys) < workload.total() && System.nanoTime() < deadline) {
+                            Thread.sleep(50);
+                        }
+                    }
+                    for (int e = 0; e < EXECUTIONS; e++) {
+                        workload.send(producer, "x" + e, step);
+                    }
+                    producer.flush();
+                    if (step == steps / 2) {
+                        first.kill(); // while it is busy with this round: some of it in Redis, some not committed
+                        System.out.printf("%s: killed with %d of %d events in Redis%n", guarantee, inRedis(redis, keys), workload.total());
+                    } else {
+                        Thread.sleep(100);
+                    }
+                }
+            } finally {
+                first.close();
+            }
+
+            try (TopologyProcess second = TopologyProcess.start(env, RedisProcess.freePort(), log)) {
+                second.awaitReady(Duration.ofSeconds(90));
+                List<String> behind = workload.awaitComplete(redis, keys, Duration.ofSeconds(120));
+                assertEquals(List.of(), behind, "executions not complete in Redis; topology log:\n" + second.tail());
+                published.await("never", 1, Duration.ofSeconds(1)); // let stray repeats, if any, arrive
+                assertEquals(List.of(), workload.verify(redis, keys, published));
+                int exit = second.terminate(Duration.ofSeconds(40));
+                assertTrue(exit == 0 || exit == 143, "exit code on SIGTERM: " + exit);
+                assertTrue(Files.readString(log).contains("PENDING_SHUTDOWN -> NOT_RUNNING"), "Kafka Streams closed cleanly");
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.sserouter.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.config.Json;
+import io.sserouter.config.RedisKeys;
+import io.sserouter.testkit.PubSubRecorder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * Realistic executions spread over the three execution topics, each event numbered ({@code n}) so that the
+ * end state in Redis can be checked event by event: every event exactly once, seqs 1..count, per-topic order kept.
+ * Half the events carry an event_id, half do not (then the source record is their identity).
+ */
+final class ExecutionWorkload {
+    static final String[][] LIFECYCLE = {
+            {"execution_events", "execution_requested"}, {"execution_events", "execution_queued"},
+            {"pod_events", "pod_created"}, {"pod_events", "pod_scheduled"}, {"pod_events", "pod_running"},
+            {"execution_events", "execution_started"}, {"pod_events", "pod_succeeded"},
+            {"execution_events", "execution_completed"}, {"execution_results", "result_stored"}};
+
+    private final String topicPrefix;
+    private final Map<String, List<Sent>> sent = new LinkedHashMap<>();
+    private int counter;
+
+    record Sent(int n, String topic, String type) {
+    }
+
+    ExecutionWorkload(String topicPrefix) {
+        this.topicPrefix = topicPrefix;
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    String topic(String base) {
+        return topicPrefix + base;
+    }
+
+    /** Sends event {@code step} of execution {@code id}, keyed by execution id as producers usually do. */
+    void send(KafkaProducer<String, byte[]> producer, String id, int step) {
+        String topic = LIFECYCLE[step][0];
+        String type = LIFECYCLE[step][1];
+        int n = ++counter;
+        String eventId = n % 2 == 0 ? ",\"event_id\":\"ev-" + n + "\"" : "";
+        String json = "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + id + "\",\"n\":" + n + eventId
+                + ",\"timestamp\":\"" + java.time.Instant.now() + "\",\"metadata\":{\"user_id\":\"user-" + (id.hashCode() & 7) + "\"}}";
+        producer.send(new ProducerRecord<>(topic(topic), id, json.getBytes(StandardCharsets.UTF_8)));
+        sent.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sent(n, topic, type));
+    }
+
+    Map<String, List<Sent>> sent() {
+        return sent;
+    }
+
+    int total() {
+        return counter;
+    }
+
+    /** Waits until every execution's snapshot shows all its events; returns the ones still behind. */
+    List<String> awaitComplete(Jedis redis, RedisKeys keys, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> behind = new ArrayList<>(sent.keySet());
+        while (!behind.isEmpty() && System.nanoTime() < deadline) {
+            behind.removeIf(id -> {
+                String snapshot = redis.get(keys.execStatus(id));
+                return snapshot != null && Json.read(snapshot, JsonNode.class).get("last_seq").asLong() >= sent.get(id).size();
+            });
+            if (!behind.isEmpty()) {
+                Thread.sleep(200);
+            }
+        }
+        return behind;
+    }
+
+    /** Every problem found in Redis, one line each; empty when every execution is exact. */
+    List<String> verify(Jedis redis, RedisKeys keys, PubSubRecorder published) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, List<Sent>> execution : sent.entrySet()) {
+            String id = execution.getKey();
+            List<StreamEntry> log = redis.xrange(keys.execLog(id), (StreamEntryID) null, (StreamEntryID) null);
+            List<Long> seqs = new ArrayList<>();
+            Map<Integer, Integer> seen = new HashMap<>();
+            Map<String, Integer> lastPerTopic = new HashMap<>();
+            for (StreamEntry entry : log) {
+                JsonNode envelope = Json.read(entry.getFields().get(RedisKeys.LOG_FIELD), JsonNode.class);
+                long seq = envelope.get("seq").asLong();
+                seqs.add(seq);
+                if (!entry.getID().toString().equals(seq + "-0")) {
+                    problems.add(id + ": entry id " + entry.getID() + " holds seq " + seq);
+                }
+                int n = envelope.get("data").get("n").asInt();
+                seen.merge(n, 1, Integer::sum);
+                String topic = envelope.get("data").has("event_type") ? topicOf(execution.getValue(), n) : "?";
+                Integer previous = lastPerTopic.put(topic, n);
+                if (previous != null && previous > n) {
+                    problems.add(id + ": event " + n + " of " + topic + " relayed after " + previous);
+                }
+            }
+            List<Long> expected = new ArrayList<>();
+            for (long s = 1; s <= execution.getValue().size(); s++) {
+                expected.add(s);
+            }
+            if (!seqs.equals(expected)) {
+                problems.add(id + ": seqs " + seqs + ", expected 1.." + execution.getValue().size());
+            }
+            Set<Integer> wanted = new HashSet<>();
+            execution.getValue().forEach(s -> wanted.add(s.n()));
+            if (!seen.keySet().equals(wanted)) {
+                problems.add(id + ": events " + seen.keySet() + ", expected " + wanted);
+            }
+            seen.forEach((n, times) -> {
+                if (times > 1) {
+                    problems.add(id + ": event " + n + " logged " + times + " times");
+                }
+            });
+            if (published != null) {
+                List<Long> live = published.on(keys.execChannel(id)).stream()
+                        .map(body -> Json.read(body, JsonNode.class).get("seq").asLong()).toList();
+                if (!live.equals(expected)) {
+                    problems.add(id + ": published seqs " + live + ", expected 1.." + execution.getValue().size());
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static String topicOf(List<Sent> sent, int n) {
+        return sent.stream().filter(s -> s.n() == n).map(Sent::topic).findFirst().orElse("?");
+    }
+}
