@@ -1,0 +1,103 @@
+package io.sserouter.topology;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running topology instance: topics ensured, Kafka Streams started, health and metrics served. */
+public final class TopologyApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+
+    private final TopologySettings settings;
+    private final PrometheusMeterRegistry registry;
+    private final TopologyMetrics metrics;
+    private final RedisSink sink;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final HealthServer health;
+    private final CountDownLatch failed = new CountDownLatch(1);
+
+    private TopologyApp(TopologySettings settings) throws Exception {
+        this.settings = settings;
+        if (settings.createTopics()) {
+            TopicCreator.createMissing(settings);
+        }
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        metrics = new TopologyMetrics(registry);
+        sink = new RedisSink(settings.redis(), settings);
+        streams = new KafkaStreams(TopologyFactory.build(settings, sink, metrics), StreamsProperties.of(settings, metrics));
+        // A failed thread is replaced; the outbox makes the records it was processing safe to process again.
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("Stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR) {
+                failed.countDown();
+            }
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        health = new HealthServer(settings.httpPort(), () -> streams.state() == KafkaStreams.State.RUNNING, registry);
+    }
+
+    public static TopologyApp start(TopologySettings settings) throws Exception {
+        TopologyApp app = new TopologyApp(settings);
+        app.streams.start();
+        LOG.info("sse-router topology {} started: {} stream threads, {} unified partitions, guarantee {}, health and metrics on :{}",
+                settings.applicationId(), settings.threads(), settings.partitions(), settings.processingGuarantee(), app.httpPort());
+        return app;
+    }
+
+    public int httpPort() {
+        return health.port();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public TopologyMetrics metrics() {
+        return metrics;
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** Blocks until Kafka Streams fails for good (state ERROR) or the timeout passes; true if it failed. */
+    public boolean awaitFailure(Duration timeout) throws InterruptedException {
+        return failed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops intake, lets in-flight Redis writes finish (the rest stay in the outbox), closes within the timeout. */
+    @Override
+    public void close() {
+        health.close();
+        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
+        if (!closed) {
+            LOG.warn("Kafka Streams did not close within 30 s");
+        }
+        streamsMetrics.close();
+        sink.close();
+        LOG.info("sse-router topology {} stopped", settings.applicationId());
+    }
+}

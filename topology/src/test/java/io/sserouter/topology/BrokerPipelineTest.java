@@ -1,0 +1,235 @@
+package io.sserouter.topology;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sserouter.config.RedisKeys;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.PubSubRecorder;
+import io.sserouter.testkit.RedisProcess;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
+
+/** The topology in this JVM against the real broker and a real Redis: topics, dead letters, Redis faults, scale-out. */
+class BrokerPipelineTest {
+    private static int runs;
+
+    private static Map<String, String> env(String run, String redisUrl) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", Infra.kafka().bootstrapServers());
+        env.put("KAFKA_APPLICATION_ID", run + "app");
+        env.put("KAFKA_STATE_DIR", Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), run).toString());
+        env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
+        env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
+        env.put("REDIS_URL", redisUrl);
+        env.put("SSE_REDIS_PREFIX", run);
+        env.put("SSE_SOURCE_TOPICS", run + "execution_events," + run + "pod_events," + run + "execution_results");
+        env.put("SSE_NOTIFICATION_TOPIC", run + "notification_events");
+        env.put("SSE_SYSTEM_TOPIC", run + "system_events");
+        env.put("SSE_DLQ_TOPIC", run + "dlq");
+        env.put("SSE_PARTITIONS", "4");
+        env.put("SSE_CONSUMER_POOL_SIZE", "2");
+        env.put("SSE_HTTP_PORT", "0");
+        return env;
+    }
+
+    private static synchronized String run(String name) {
+        return "bp" + (++runs) + "-" + name + "-";
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers()));
+    }
+
+    @Test
+    void createsMissingTopicsAndDeadLettersUnderExactlyOnce() throws Exception {
+        String run = run("dlq");
+        Map<String, String> env = env(run, Infra.redis().url());
+        env.put("SSE_MAX_RECORD_BYTES", String.valueOf(1 << 20));
+        try (Admin admin = admin()) {
+            // a producer may write records above the producer default of 1 MiB when its topic allows it
+            admin.createTopics(List.of(new NewTopic(run + "pod_events", 2, (short) 1)
+                    .configs(Map.of("max.message.bytes", String.valueOf(4 << 20))))).all().get();
+        }
+        try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
+             Admin admin = admin();
+             KafkaProducer<String, byte[]> producer = bigProducer();
+             Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+            Map<String, TopicDescription> topics = admin.describeTopics(List.of(run + "execution_events", run + "dlq", run + "pod_events"))
+                    .allTopicNames().get();
+            assertEquals(4, topics.get(run + "execution_events").partitions().size(), "created with SSE_PARTITIONS");
+            assertEquals(2, topics.get(run + "pod_events").partitions().size(), "an existing topic is left as it is");
+            String dlqMax = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, run + "dlq"))).all().get()
+                    .values().iterator().next().get("max.message.bytes").value();
+            assertTrue(Integer.parseInt(dlqMax) > 8 << 20, "dead-letter topic takes big records: " + dlqMax);
+
+            byte[] huge = ("{\"event_type\":\"pod_running\",\"execution_id\":\"big\",\"pad\":\"" + "p".repeat(1_500_000) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            producer.send(new ProducerRecord<>(run + "execution_events", "e", "{\"event_type\":\"execution_running\",\"execution_id\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(run + "execution_events", "e", "garbage".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(run + "pod_events", "big", huge));
+            producer.send(new ProducerRecord<>(run + "execution_events", "e", "{\"event_type\":\"execution_completed\",\"execution_id\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
+            producer.flush();
+
+            List<ConsumerRecord<byte[], byte[]>> dead = readCommitted(run + "dlq", 2, Duration.ofSeconds(60));
+            assertEquals(2, dead.size());
+            Map<String, ConsumerRecord<byte[], byte[]>> byReason = new HashMap<>();
+            dead.forEach(r -> byReason.put(new String(r.headers().lastHeader(DeadLetterHandler.REASON).value(), StandardCharsets.UTF_8), r));
+            assertEquals(Set.of("not_json", "too_large"), byReason.keySet());
+            assertArrayEquals(huge, byReason.get("too_large").value(), "the oversized record is dead-lettered whole");
+            assertEquals(run + "pod_events", new String(byReason.get("too_large").headers().lastHeader(DeadLetterHandler.TOPIC).value(), StandardCharsets.UTF_8));
+
+            RedisKeys keys = new RedisKeys(run);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (redis.xlen(keys.execLog("ok")) < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(2, redis.xlen(keys.execLog("ok")), "valid events around the bad ones are relayed");
+            assertTrue(app.scrape().contains("sse_router_events_dead_lettered_total{reason=\"too_large\"} 1.0"), app.scrape());
+            assertTrue(app.scrape().contains("kafka_consumer_fetch_manager_records_lag"), "Kafka Streams client metrics, lag included");
+        }
+    }
+
+    @Test
+    void aFrozenRedisDelaysEventsButLosesNone() throws Exception {
+        String run = run("freeze");
+        try (RedisProcess redisServer = RedisProcess.start()) {
+            Map<String, String> env = env(run, redisServer.url());
+            env.put("SSE_REDIS_MAX_BLOCK_MS", "500");
+            ExecutionWorkload workload = new ExecutionWorkload(run);
+            RedisKeys keys = new RedisKeys(run);
+            try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
+                 PubSubRecorder published = new PubSubRecorder(URI.create(redisServer.url()), run + "exec:*");
+                 Jedis redis = new Jedis(URI.create(redisServer.url()));
+                 KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+                assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+                for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
+                    for (int e = 0; e < 40; e++) {
+                        workload.send(producer, "f" + e, step);
+                    }
+                    producer.flush();
+                    if (step == 3) {
+                        redisServer.freeze();
+                    }
+                    if (step == 5) {
+                        Thread.sleep(5_000);
+                        assertEquals(0.0, app.scrape().lines().filter(l -> l.startsWith("sse_router_redis_up ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).sum(),
+                                "the outage shows in metrics");
+                        redisServer.thaw();
+                    }
+                    if (step == 7) {
+                        try (Jedis admin = new Jedis(URI.create(redisServer.url()))) {
+                            // drop every connection of the topology (not the test's own)
+                            admin.clientList().lines().filter(l -> l.contains("name=sse-router-topology"))
+                                    .map(l -> l.substring(3, l.indexOf(' '))) // "id=N ..."
+                                    .forEach(id -> admin.clientKill(new ClientKillParams().id(id)));
+                        }
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals(List.of(), workload.awaitComplete(redis, keys, Duration.ofSeconds(60)));
+                published.await("never", 1, Duration.ofMillis(500));
+                assertEquals(List.of(), workload.verify(redis, keys, published));
+                assertTrue(app.metrics().redisUp(), "recovered by itself");
+            }
+        }
+    }
+
+    @Test
+    void instancesSharingTheApplicationIdSplitTheWorkAndHandOverOnRebalance() throws Exception {
+        String run = run("scale");
+        Map<String, String> env = env(run, Infra.redis().url());
+        env.put("SSE_CONSUMER_POOL_SIZE", "1");
+        ExecutionWorkload workload = new ExecutionWorkload(run);
+        RedisKeys keys = new RedisKeys(run);
+        Map<String, String> second = new HashMap<>(env);
+        second.put("KAFKA_STATE_DIR", env.get("KAFKA_STATE_DIR") + "-b");
+        try (PubSubRecorder published = new PubSubRecorder(URI.create(Infra.redis().url()), run + "exec:*");
+             Jedis redis = new Jedis(URI.create(Infra.redis().url()));
+             KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+            TopologyApp a = TopologyApp.start(TopologySettings.fromEnv(env));
+            TopologyApp b = null;
+            try {
+                assertTrue(a.awaitRunning(Duration.ofSeconds(60)));
+                for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
+                    for (int e = 0; e < 60; e++) {
+                        workload.send(producer, "s" + e, step);
+                    }
+                    producer.flush();
+                    if (step == 2) {
+                        b = TopologyApp.start(TopologySettings.fromEnv(second)); // scale out mid-stream
+                    }
+                    if (step == 5) {
+                        assertTrue(b.awaitRunning(Duration.ofSeconds(60)));
+                        a.close(); // scale in: the survivor takes every partition over
+                        a = null;
+                    }
+                    Thread.sleep(200);
+                }
+                assertEquals(List.of(), workload.awaitComplete(redis, keys, Duration.ofSeconds(90)));
+                published.await("never", 1, Duration.ofMillis(500));
+                assertEquals(List.of(), workload.verify(redis, keys, published));
+            } finally {
+                if (a != null) {
+                    a.close();
+                }
+                if (b != null) {
+                    b.close();
+                }
+            }
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> bigProducer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int count, Duration timeout) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+}
