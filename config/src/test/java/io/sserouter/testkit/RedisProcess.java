@@ -95,8 +95,12 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void signal(String name) {
+        if (!process.isAlive()) {
+            return;
+        }
         try {
-            new ProcessBuilder("kill", "-" + name, String.valueOf(pid())).inheritIO().start().waitFor();
+            new ProcessBuilder("kill", "-" + name, String.valueOf(pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

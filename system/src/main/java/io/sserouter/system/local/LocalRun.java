@@ -1,0 +1,95 @@
+package io.sserouter.system.local;
+
+import io.sserouter.testkit.KafkaBroker;
+import io.sserouter.testkit.RedisProcess;
+import io.sserouter.topology.TopologyApp;
+import io.sserouter.topology.TopologySettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The whole product on this machine, in one process: a real KRaft broker, a real Redis, the topology and a demo
+ * producer. Ctrl-C stops everything and removes every temporary file.
+ */
+public final class LocalRun {
+    private LocalRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path stateDir = Files.createTempDirectory("sse-router-local-");
+        System.out.println("Starting a Kafka broker and Redis ...");
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream())); // the broker's format chatter
+        KafkaBroker kafka;
+        try {
+            kafka = KafkaBroker.start();
+        } finally {
+            System.setOut(out);
+        }
+        RedisProcess redis = RedisProcess.start(portOr(6379));
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("KAFKA_STATE_DIR", stateDir.toString());
+        env.put("REDIS_URL", redis.url());
+        env.putIfAbsent("SSE_PARTITIONS", "8");
+        env.putIfAbsent("SSE_CONSUMER_POOL_SIZE", "2");
+        env.put("SSE_HTTP_PORT", String.valueOf(portOr(8081)));
+        TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
+        topology.awaitRunning(Duration.ofSeconds(60));
+        DemoProducer demo = new DemoProducer(kafka.bootstrapServers());
+        demo.start(1_000);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nStopping ...");
+            demo.close();
+            topology.close();
+            redis.close();
+            kafka.close();
+            delete(stateDir);
+            System.out.println("Stopped.");
+            stopped.countDown();
+        }, "local-stop"));
+
+        System.out.printf("""
+
+                sse-router is running locally (Ctrl-C stops everything):
+                  Kafka broker      %s
+                  Redis             %s
+                  topology          http://localhost:%d/health/ready   http://localhost:%d/metrics
+                  demo producer     a new execution every second for users %s
+                  watch it          redis-cli -p %d psubscribe 'sse:*'
+
+                """, kafka.bootstrapServers(), redis.url(), topology.httpPort(), topology.httpPort(), DemoProducer.USERS, redis.port());
+        while (stopped.getCount() > 0) {
+            Thread.sleep(10_000);
+            System.out.printf("  %d executions, %d events produced; %s%n", demo.executions(), demo.events(),
+                    topology.scrape().lines().filter(l -> l.startsWith("sse_router_events_processed_total{kind=\"execution\"}"))
+                            .findFirst().map(l -> "topology sequenced " + (long) Double.parseDouble(l.split(" ")[1])).orElse("topology starting"));
+        }
+    }
+
+    /** The preferred port when free, else any free port. */
+    private static int portOr(int preferred) {
+        try (ServerSocket socket = new ServerSocket(preferred)) {
+            return preferred;
+        } catch (IOException taken) {
+            return RedisProcess.freePort();
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
