@@ -16,6 +16,12 @@ record SinkWrite(Kind kind, String target, long seq, String dedupId, String sour
 
     /** Outbox key: sorts an execution's writes by seq, others by source offset. */
     String outboxKey() {
-        return kind == Kind.EXECUTION ? "x|" + target + "|" + String.format("%019d", seq) : "o|" + source;
+        return kind == Kind.EXECUTION ? "x|" + target + "|" + padded(seq) : "o|" + source;
+    }
+
+    /** Zero-padded to 19 digits, so keys sort as numbers; String.format costs more than the rest of the key. */
+    static String padded(long value) {
+        String digits = Long.toString(value);
+        return "0".repeat(19 - digits.length()) + digits;
     }
 }

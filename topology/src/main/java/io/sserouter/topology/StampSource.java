@@ -21,7 +21,7 @@ final class StampSource implements FixedKeyProcessor<byte[], Inbound, Inbound> {
     @Override
     public void process(FixedKeyRecord<byte[], Inbound> record) {
         String source = context.recordMetadata()
-                .map(m -> m.topic() + "/" + m.partition() + "/" + String.format("%019d", m.offset()))
+                .map(m -> m.topic() + "/" + m.partition() + "/" + SinkWrite.padded(m.offset()))
                 .orElseThrow(() -> new IllegalStateException("no source metadata"));
         context.forward(record.withValue(record.value().stamped(source, Instant.ofEpochMilli(record.timestamp()).toString())));
     }

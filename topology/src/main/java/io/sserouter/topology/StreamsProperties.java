@@ -1,7 +1,6 @@
 package io.sserouter.topology;
 
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -23,9 +22,11 @@ public final class StreamsProperties {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
         props.put(DeadLetterHandler.MAX_BYTES_CONFIG, settings.dlqMaxRecordBytes());
-        // dead-letter records keep the original value, which may exceed the producer's default 1 MiB
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), settings.dlqMaxRecordBytes() + (256 << 10));
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Unprefixed client defaults, so a KAFKA_* variable of the same name replaces them.
+        // Dead-letter records keep the original value, which may exceed the producer's default 1 MiB.
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, settings.dlqMaxRecordBytes() + (256 << 10));
+        // Kafka Streams' own default (100 ms) would add up to 100 ms to every event's trip through the repartition topic.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.putAll(settings.kafka());
         return props;
     }

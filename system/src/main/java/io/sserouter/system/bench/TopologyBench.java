@@ -52,15 +52,20 @@ public final class TopologyBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = options(args);
         long events = Long.parseLong(opts.getOrDefault("events", "100000"));
-        int rate = Integer.parseInt(opts.getOrDefault("rate", "2000"));
+        int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
         int latencySeconds = Integer.parseInt(opts.getOrDefault("latency-seconds", "10"));
         int partitions = Integer.parseInt(opts.getOrDefault("partitions", "8"));
-        List<Integer> threads = Arrays.stream(opts.getOrDefault("threads", "2").split(",")).map(Integer::parseInt).toList();
+        List<Integer> threads = Arrays.stream(opts.getOrDefault("threads", "1,2").split(",")).map(Integer::parseInt).toList();
         List<String> guarantees = Arrays.asList(opts.getOrDefault("guarantees", "exactly_once_v2,at_least_once").split(","));
 
         List<Result> results = new ArrayList<>();
         try (KafkaBroker kafka = KafkaBroker.start(); RedisProcess redis = RedisProcess.start()) {
             int run = 0;
+            long warmup = Long.parseLong(opts.getOrDefault("warmup", "30000"));
+            if (warmup > 0) { // the first round in a JVM runs cold (JIT, RocksDB, page cache): not a figure to report
+                System.out.printf("== warm-up round (%d events, not reported)%n", warmup);
+                runOne("w-", kafka, redis, guarantees.get(0), threads.get(0), partitions, warmup, rate, 1);
+            }
             for (String guarantee : guarantees) {
                 for (int t : threads) {
                     results.add(runOne("b" + (++run) + "-", kafka, redis, guarantee, t, partitions, events, rate, latencySeconds));
@@ -139,6 +144,12 @@ public final class TopologyBench {
             producer.flush();
 
             Map<String, String> env = new HashMap<>();
+            // tuning under test can be passed as the usual variables, e.g. KAFKA_COMMIT_INTERVAL_MS=50 bench/run
+            System.getenv().forEach((k, v) -> {
+                if ((k.startsWith("KAFKA_") || k.startsWith("SSE_")) && !k.equals("KAFKA_PROCESSING_GUARANTEE")) {
+                    env.put(k, v);
+                }
+            });
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             env.put("KAFKA_APPLICATION_ID", run + "app");
             env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
@@ -152,6 +163,7 @@ public final class TopologyBench {
             env.put("SSE_PARTITIONS", String.valueOf(partitions));
             env.put("SSE_CONSUMER_POOL_SIZE", String.valueOf(threads));
             env.put("SSE_HTTP_PORT", "0");
+            Map<String, Long> cpuBefore = cpuByComponent();
             long start = System.nanoTime();
             try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
                 long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
@@ -163,6 +175,7 @@ public final class TopologyBench {
                     Thread.sleep(5);
                 }
                 double seconds = (System.nanoTime() - (firstAt == 0 ? start : firstAt)) / 1e9;
+                printCpu(cpuBefore, total);
                 System.out.printf("   drained %d events in %.1f s (%.0f events/s; start-up to first publish %.1f s)%n",
                         received.get(), seconds, received.get() / seconds, ((firstAt == 0 ? start : firstAt) - start) / 1e9);
 
@@ -193,6 +206,42 @@ public final class TopologyBench {
                         percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1) / 1e6);
             }
         }
+    }
+
+    /** CPU time of this JVM's threads, grouped by what they belong to (all parts run in this one process). */
+    private static Map<String, Long> cpuByComponent() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long cpu = threads.getThreadCpuTime(info.getThreadId());
+            String name = info.getThreadName();
+            String component = name.contains("StreamThread") && name.contains("producer") ? "streams producer I/O"
+                    : name.contains("StreamThread") && name.contains("consumer") ? "streams consumer I/O"
+                    : name.contains("StreamThread") ? "stream threads"
+                    : name.contains("kafka-producer-network-thread") ? "bench producer"
+                    : name.contains("bench-subscriber") ? "bench subscriber"
+                    : name.equals("main") ? "bench main"
+                    : name.startsWith("data-plane") || name.contains("kafka") || name.contains("raft") || name.contains("quorum")
+                      || name.contains("coordinator") || name.contains("Txn") || name.contains("ReplicaFetcher") || name.contains("broker") ? "broker"
+                    : "other";
+            out.merge(component, Math.max(0, cpu), Long::sum);
+        }
+        return out;
+    }
+
+    private static void printCpu(Map<String, Long> before, long events) {
+        Map<String, Long> after = cpuByComponent();
+        StringBuilder line = new StringBuilder("   CPU µs per event:");
+        after.forEach((component, ns) -> {
+            long delta = ns - before.getOrDefault(component, 0L);
+            if (delta > 0) {
+                line.append(String.format(" %s %.0f;", component, delta / 1e3 / events));
+            }
+        });
+        System.out.println(line);
     }
 
     /**
