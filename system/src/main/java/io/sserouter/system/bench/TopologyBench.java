@@ -261,10 +261,14 @@ public final class TopologyBench {
     private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
-                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && p.leader().id() >= 0));
-            if (ready) {
-                return;
+            try {
+                boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && p.leader().id() >= 0));
+                if (ready) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException notYetKnown) {
+                // metadata not propagated yet
             }
             Thread.sleep(50);
         }

@@ -1,0 +1,40 @@
+package io.sserouter.edge;
+
+import io.sserouter.config.Env;
+import io.sserouter.config.RedisSettings;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The edge's configuration, from environment variables, validated at start.
+ *
+ * @param retry            the {@code retry:} hint sent to EventSource clients
+ * @param closeLinger      how long a stream stays open after the first closing event, for stragglers from other topics
+ * @param firstEventWait   how long a stream for an execution with no event yet waits before {@code not_found}
+ * @param clientQueueMax   events queued for one client before it is considered too slow and disconnected
+ */
+public record EdgeSettings(
+        int httpPort,
+        Duration heartbeat,
+        Duration retry,
+        Duration closeLinger,
+        Duration firstEventWait,
+        int clientQueueMax,
+        int writerThreads,
+        RedisSettings redis) {
+
+    public static EdgeSettings fromEnv(Map<String, String> vars) {
+        Env env = new Env(vars);
+        EdgeSettings settings = new EdgeSettings(
+                env.integer("SSE_HTTP_PORT", 8080, 0, 65_535),
+                Duration.ofSeconds(env.integer("SSE_HEARTBEAT_SECONDS", 30, 1, 3_600)),
+                Duration.ofMillis(env.integer("SSE_RETRY_MS", 3_000, 0, 600_000)),
+                Duration.ofMillis(env.integer("SSE_CLOSE_LINGER_MS", 1_000, 0, 600_000)),
+                Duration.ofSeconds(env.integer("SSE_FIRST_EVENT_WAIT_SECONDS", 60, 1, 3_600)),
+                env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
+                env.integer("SSE_WRITER_THREADS", 8, 1, 1_024),
+                RedisSettings.fromEnv(env));
+        env.check();
+        return settings;
+    }
+}

@@ -1,0 +1,283 @@
+package io.sserouter.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sserouter.config.Json;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * One client's stream of one execution. Subscribes first, then reads the snapshot and the replay log, then relays
+ * live events, merging the two by seq: a live event at or below the last one sent is a repeat and dropped; one
+ * beyond the next expected seq means messages were missed, and the gap is filled from the log. Every step runs in
+ * order on a writer pool (one at a time per client), fed by a bounded inbox: a client that falls too far behind
+ * is disconnected and recovers by resuming with Last-Event-ID.
+ */
+final class ExecutionRelay implements RedisFanout.Listener {
+    enum State { STARTING, WAITING, LIVE, CLOSING, CLOSED }
+
+    private final String executionId;
+    private final Long resumeAfter;
+    private final String channel;
+    private final RedisReader reader;
+    private final RedisFanout fanout;
+    private final SseSink sink;
+    private final EdgeSettings settings;
+    private final ScheduledExecutorService timers;
+    private final Executor writers;
+    private final Predicate<String> mayRead;
+    private final EdgeMetrics metrics;
+    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile State state = State.STARTING;
+    private long lastSent = -1;
+
+    ExecutionRelay(String executionId, Long resumeAfter, RedisReader reader, RedisFanout fanout, SseSink sink, EdgeSettings settings,
+                   ScheduledExecutorService timers, Executor writers, Predicate<String> mayRead, EdgeMetrics metrics) {
+        this.executionId = executionId;
+        this.resumeAfter = resumeAfter;
+        this.channel = reader.keys().execChannel(executionId);
+        this.reader = reader;
+        this.fanout = fanout;
+        this.sink = sink;
+        this.settings = settings;
+        this.timers = timers;
+        this.writers = writers;
+        this.mayRead = mayRead;
+        this.metrics = metrics;
+    }
+
+    /** Subscribes (confirmed by Redis) before anything is read, then catches up on the writer pool. */
+    void start() throws RedisFanout.UnavailableException {
+        fanout.subscribe(channel, this);
+        submit(this::catchUp);
+        timers.schedule(() -> submit(this::giveUpWaiting), settings.firstEventWait().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    State state() {
+        return state;
+    }
+
+    @Override
+    public void onMessage(Published message) {
+        if (queued.get() >= settings.clientQueueMax()) {
+            // The writer is stuck on this client; closing the connection from here unblocks it. The client
+            // resumes by Last-Event-ID, and nothing is held in memory for it meanwhile.
+            if (state != State.CLOSED) {
+                metrics.slowClient();
+                close();
+            }
+            return;
+        }
+        submit(() -> live(message));
+    }
+
+    @Override
+    public void onResync() {
+        submit(this::resync);
+    }
+
+    void heartbeat() {
+        submit(() -> {
+            if (!sink.comment("ping")) {
+                close();
+            }
+        });
+    }
+
+    /** Ends the stream from outside (client gone, shutdown). */
+    void stop() {
+        submit(() -> close());
+    }
+
+    private void catchUp() {
+        String json = reader.snapshot(executionId);
+        if (json == null) {
+            state = State.WAITING; // nothing exists yet: relay nothing until the first event tells who owns it
+            return;
+        }
+        JsonNode snapshot = Json.read(json, JsonNode.class);
+        String owner = snapshot.path("owner").isTextual() ? snapshot.get("owner").asText() : null;
+        if (!mayRead.test(owner)) {
+            if (owner == null) {
+                state = State.WAITING;
+            } else {
+                error("forbidden");
+            }
+            return;
+        }
+        long lastSeq = snapshot.path("last_seq").asLong();
+        if (resumeAfter == null || resumeAfter > lastSeq) {
+            send(String.valueOf(lastSeq), "status", json);
+            lastSent = lastSeq;
+        } else {
+            lastSent = resumeAfter;
+            replayUpTo(Long.MAX_VALUE, snapshot);
+            lastSent = Math.max(lastSent, lastSeq);
+        }
+        state = State.LIVE;
+        if (snapshot.path("closed").asBoolean(false)) {
+            closeSoon();
+        }
+    }
+
+    private void live(Published message) {
+        if (state == State.WAITING) {
+            catchUp();
+            return;
+        }
+        if (state != State.LIVE && state != State.CLOSING) {
+            return;
+        }
+        if (message.seq() <= lastSent) {
+            return; // already sent (from the log, or a repeat)
+        }
+        if (message.seq() > lastSent + 1) {
+            replayUpTo(message.seq() - 1, null); // messages were missed: the log has them
+        }
+        if (message.seq() > lastSent) {
+            send(String.valueOf(message.seq()), message.eventType(), message.json());
+            lastSent = message.seq();
+        }
+        if (message.closing()) {
+            closeSoon();
+        }
+    }
+
+    private void resync() {
+        if (state == State.LIVE || state == State.CLOSING) {
+            replayUpTo(Long.MAX_VALUE, null);
+        } else if (state == State.WAITING) {
+            catchUp();
+        }
+    }
+
+    /** Sends every retained event after {@code lastSent} up to {@code upTo}; a {@code replay_gap} first if some are gone. */
+    private void replayUpTo(long upTo, JsonNode knownSnapshot) {
+        List<RedisReader.Logged> retained = reader.after(executionId, lastSent);
+        long first = retained.isEmpty() ? -1 : retained.get(0).seq();
+        boolean gap = first > lastSent + 1;
+        if (retained.isEmpty()) {
+            JsonNode snapshot = knownSnapshot != null ? knownSnapshot : snapshotNode();
+            gap = snapshot != null && snapshot.path("last_seq").asLong() > lastSent;
+            if (gap) {
+                gapEvent(null, snapshot);
+                lastSent = snapshot.path("last_seq").asLong();
+            }
+            return;
+        }
+        if (gap) {
+            gapEvent(first, knownSnapshot != null ? knownSnapshot : snapshotNode());
+        }
+        for (RedisReader.Logged entry : retained) {
+            if (entry.seq() > upTo) {
+                break;
+            }
+            send(String.valueOf(entry.seq()), Published.parse(entry.envelope()).eventType(), entry.envelope());
+            metrics.replayed();
+            lastSent = entry.seq();
+            if (Published.parse(entry.envelope()).closing()) {
+                closeSoon();
+            }
+        }
+    }
+
+    private void gapEvent(Long firstRetained, JsonNode snapshot) {
+        ObjectNode data = Json.MAPPER.createObjectNode();
+        data.put("execution_id", executionId);
+        data.put("last_event_id", lastSent);
+        if (firstRetained == null) {
+            data.putNull("first_retained_seq");
+        } else {
+            data.put("first_retained_seq", firstRetained);
+        }
+        data.set("snapshot", snapshot);
+        long id = firstRetained != null ? firstRetained - 1 : snapshot == null ? lastSent : snapshot.path("last_seq").asLong();
+        send(String.valueOf(id), "replay_gap", data.toString());
+    }
+
+    private JsonNode snapshotNode() {
+        String json = reader.snapshot(executionId);
+        return json == null ? null : Json.read(json, JsonNode.class);
+    }
+
+    private void closeSoon() {
+        if (state == State.CLOSING || state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSING;
+        timers.schedule(() -> submit(() -> close()), settings.closeLinger().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void giveUpWaiting() {
+        if (state == State.WAITING) {
+            error("not_found");
+        }
+    }
+
+    private void error(String reason) {
+        ObjectNode data = Json.MAPPER.createObjectNode();
+        data.put("reason", reason);
+        data.put("execution_id", executionId);
+        sink.event(null, "error", data.toString());
+        close();
+    }
+
+    private void send(String id, String event, String data) {
+        if (sink.event(id, event, data)) {
+            metrics.sent();
+        } else {
+            close();
+        }
+    }
+
+    private void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        state = State.CLOSED;
+        fanout.unsubscribe(channel, this);
+        inbox.clear();
+        sink.close();
+    }
+
+    private void submit(Runnable step) {
+        inbox.add(step);
+        queued.incrementAndGet();
+        drain();
+    }
+
+    private void drain() {
+        if (draining.compareAndSet(false, true)) {
+            writers.execute(() -> {
+                try {
+                    Runnable step;
+                    while ((step = inbox.poll()) != null) {
+                        queued.decrementAndGet();
+                        if (state != State.CLOSED) {
+                            try {
+                                step.run();
+                            } catch (RuntimeException e) {
+                                metrics.failure();
+                                close(); // e.g. Redis gone mid-read: the client resumes elsewhere or later
+                            }
+                        }
+                    }
+                } finally {
+                    draining.set(false);
+                    if (!inbox.isEmpty()) {
+                        drain();
+                    }
+                }
+            });
+        }
+    }
+}

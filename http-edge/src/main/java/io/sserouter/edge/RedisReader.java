@@ -1,0 +1,71 @@
+package io.sserouter.edge;
+
+import io.sserouter.config.RedisKeys;
+import io.sserouter.config.RedisSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
+
+/** Reads snapshots and replay logs (pooled connections, separate from the pub/sub connection). */
+class RedisReader implements AutoCloseable {
+    /** One retained event: its seq (the stream entry id) and its envelope JSON. */
+    record Logged(long seq, String envelope) {
+    }
+
+    private final RedisClient client;
+    private final RedisKeys keys;
+
+    RedisReader(RedisSettings redis, int poolSize) {
+        keys = redis.keys();
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setMaxWait(Duration.ofSeconds(2));
+        int port = redis.url().getPort() > 0 ? redis.url().getPort() : 6379;
+        client = RedisClient.builder()
+                .hostAndPort(new HostAndPort(redis.url().getHost(), port))
+                .clientConfig(DefaultJedisClientConfig.builder(redis.url())
+                        .connectionTimeoutMillis(2_000).socketTimeoutMillis(2_000).clientName("sse-router-edge").build())
+                .poolConfig(pool)
+                .build();
+    }
+
+    RedisKeys keys() {
+        return keys;
+    }
+
+    /** The snapshot JSON, or null when the execution is unknown (or expired). */
+    String snapshot(String executionId) {
+        return client.get(keys.execStatus(executionId));
+    }
+
+    /** Every retained event with seq greater than {@code after}, in order. */
+    List<Logged> after(String executionId, long after) {
+        List<StreamEntry> entries = client.xrange(keys.execLog(executionId), new StreamEntryID(after + 1, 0), (StreamEntryID) null);
+        List<Logged> out = new ArrayList<>(entries.size());
+        for (StreamEntry entry : entries) {
+            out.add(new Logged(entry.getID().getTime(), entry.getFields().get(RedisKeys.LOG_FIELD)));
+        }
+        return out;
+    }
+
+    boolean ping() {
+        try {
+            return "PONG".equals(client.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,11 @@
+package io.sserouter.edge;
+
+/** Where a stream's events go: an HTTP SSE response in production, a recorder in tests. */
+interface SseSink {
+    /** Writes one event; false when the client is gone. */
+    boolean event(String id, String event, String data);
+
+    boolean comment(String text);
+
+    void close();
+}
