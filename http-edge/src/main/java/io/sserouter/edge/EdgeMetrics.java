@@ -2,19 +2,33 @@ package io.sserouter.edge;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /** The edge's meters, named as the contract lists them. */
 final class EdgeMetrics {
+    private final MeterRegistry registry;
     private final Counter sent;
     private final Counter replayed;
-    private final Counter slow;
     private final Counter failures;
+    private final Timer duration;
+    private final Timer latency;
+    private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
 
     EdgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
         sent = Counter.builder("sse.messages.sent").description("SSE events written to clients").register(registry);
         replayed = Counter.builder("sse.replayed.events").description("Events sent from the replay log").register(registry);
-        slow = Counter.builder("sse.connections.rejected").tag("reason", "slow_client").register(registry);
         failures = Counter.builder("sse.stream.failures").description("Streams ended by an unexpected error").register(registry);
+        duration = Timer.builder("sse.connection.duration").description("How long SSE streams stayed open").register(registry);
+        latency = Timer.builder("sse.delivery.latency").description("Event timestamp to the write to the client")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    void activeConnections(Supplier<Number> count) {
+        registry.gauge("sse.connections.active", java.util.List.of(), count, s -> s.get().doubleValue());
     }
 
     void sent() {
@@ -25,12 +39,30 @@ final class EdgeMetrics {
         replayed.increment();
     }
 
+    void rejected(String reason) {
+        rejected.computeIfAbsent(reason, r -> Counter.builder("sse.connections.rejected").tag("reason", r)
+                .description("Connections refused or cut off, by reason").register(registry)).increment();
+    }
+
     void slowClient() {
-        slow.increment();
+        rejected("slow_client");
     }
 
     void failure() {
         failures.increment();
+    }
+
+    void closed(Duration open) {
+        duration.record(open);
+    }
+
+    void delivered(long eventMillis) {
+        if (eventMillis > 0) {
+            long lag = System.currentTimeMillis() - eventMillis;
+            if (lag >= 0) {
+                latency.record(Duration.ofMillis(lag));
+            }
+        }
     }
 
     double sentTotal() {

@@ -145,6 +145,7 @@ final class ExecutionRelay implements RedisFanout.Listener {
         }
         if (message.seq() > lastSent) {
             send(String.valueOf(message.seq()), message.eventType(), message.json());
+            metrics.delivered(message.timestampMillis());
             lastSent = message.seq();
         }
         if (message.closing()) {

@@ -1,0 +1,86 @@
+package io.sserouter.edge;
+
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sserouter.config.Json;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running edge instance: Redis subscriber and reader, writer pool, heartbeats, HTTP server. */
+public final class EdgeApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
+
+    private final RedisReader reader;
+    private final RedisFanout fanout;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService writers;
+    private final Set<ExecutionRelay> open = ConcurrentHashMap.newKeySet();
+    private final Javalin http;
+
+    private EdgeApp(EdgeSettings settings) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        EdgeMetrics metrics = new EdgeMetrics(registry);
+        metrics.activeConnections(open::size);
+        reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
+        fanout = new RedisFanout(settings.redis().url());
+        timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
+        writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
+        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, open);
+        StatusHandler status = new StatusHandler(reader);
+        http = Javalin.create(cfg -> {
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
+            cfg.http.asyncTimeout = 0;
+            cfg.startup.showJavalinBanner = false;
+            Routes.configure(cfg, executionEvents, status, fanout::up, registry);
+        });
+        long beat = settings.heartbeat().toMillis();
+        timers.scheduleAtFixedRate(() -> open.forEach(ExecutionRelay::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        http.start(settings.httpPort());
+        LOG.info("sse-router edge listening on :{}", http.port());
+    }
+
+    public static EdgeApp start(EdgeSettings settings) {
+        return new EdgeApp(settings);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public int openStreams() {
+        return open.size();
+    }
+
+    @Override
+    public void close() {
+        open.forEach(ExecutionRelay::stop);
+        http.stop();
+        timers.shutdownNow();
+        writers.shutdownNow();
+        fanout.close();
+        reader.close();
+        LOG.info("sse-router edge stopped");
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread thread = new Thread(r, name + "-" + n.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,130 @@
+package io.sserouter.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.config.Json;
+import io.sserouter.testkit.Infra;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The edge over real HTTP with a real Redis: wire format, resume, status, health, metrics and bad requests. */
+class EdgeHttpTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static EdgeApp edge;
+    private static FakeTopology topology;
+    private static String base;
+
+    @BeforeAll
+    static void start() {
+        EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "http:",
+                "SSE_HTTP_PORT", "0", "SSE_HEARTBEAT_SECONDS", "1", "SSE_CLOSE_LINGER_MS", "200"));
+        edge = EdgeApp.start(settings);
+        topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
+        base = "http://127.0.0.1:" + edge.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+        topology.close();
+    }
+
+    private static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+        headers.forEach(request::header);
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aStreamStartsWithRetryThenTheSnapshotThenLiveEventsAndHeartbeats() throws Exception {
+        topology.writeAll("h1", 2, false);
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h1"), Map.of())) {
+            HttpResponse<?> response = client.response(WAIT);
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+            assertEquals("no-cache", response.headers().firstValue("Cache-Control").orElse(""));
+            assertEquals("no", response.headers().firstValue("X-Accel-Buffering").orElse(""));
+            client.await(1, WAIT);
+            topology.write("h1", 3, "pod_running", "alice", false);
+            List<SseTestClient.Frame> events = client.await(2, WAIT);
+            assertEquals("3000", client.all().get(0).retry(), "retry hint first");
+            assertEquals(new SseTestClient.Frame("2", "status", events.get(0).data(), null, null), events.get(0));
+            assertEquals(new SseTestClient.Frame("3", "pod_running", FakeTopology.envelope("h1", 3, "pod_running"), null, null), events.get(1));
+            Thread.sleep(1_500);
+            assertTrue(client.all().stream().anyMatch(f -> "ping".equals(f.comment())), "heartbeat comment");
+        }
+    }
+
+    @Test
+    void resumingByHeaderOrQueryGetsExactlyTheMissedEvents() throws Exception {
+        topology.writeAll("h2", 5, false);
+        try (SseTestClient header = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2"), Map.of("Last-Event-ID", "2"));
+             SseTestClient query = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2?lastEventId=4"), Map.of())) {
+            assertEquals(List.of("3", "4", "5"), header.await(3, WAIT).stream().map(SseTestClient.Frame::id).toList());
+            assertEquals(List.of("5"), query.await(1, WAIT).stream().map(SseTestClient.Frame::id).toList());
+        }
+    }
+
+    @Test
+    void aClosedExecutionsStreamEnds() throws Exception {
+        topology.writeAll("h3", 4, true);
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h3"), Map.of("Last-Event-ID", "1"))) {
+            assertTrue(client.awaitEnd(WAIT), "the response ends");
+            assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseTestClient.Frame::id).toList());
+        }
+    }
+
+    @Test
+    void statusAnswersTheSnapshotOr404() throws Exception {
+        topology.writeAll("h4", 3, false);
+        HttpResponse<String> known = get("/api/v1/executions/h4/status", Map.of());
+        assertEquals(200, known.statusCode());
+        assertEquals(3, Json.read(known.body(), JsonNode.class).get("last_seq").asLong());
+        HttpResponse<String> unknown = get("/api/v1/executions/nobody/status", Map.of());
+        assertEquals(404, unknown.statusCode());
+        assertEquals("not_found", Json.read(unknown.body(), JsonNode.class).get("error").asText());
+    }
+
+    @Test
+    void badRequestsGetA4xxWithAJsonReason() throws Exception {
+        Map<String, String> cases = Map.of(
+                "/api/v1/events/executions/bad%20id", "invalid_execution_id",
+                "/api/v1/events/executions/" + "x".repeat(129), "invalid_execution_id",
+                "/api/v1/events/executions/ok?lastEventId=abc", "invalid_last_event_id",
+                "/api/v1/events/executions/ok?lastEventId=-1", "invalid_last_event_id",
+                "/api/v1/events/executions/ok?lastEventId=" + "9".repeat(30), "invalid_last_event_id",
+                "/api/v1/executions/a$b/status", "invalid_execution_id",
+                "/no/such/route", "not_found");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            HttpResponse<String> response = get(c.getKey(), Map.of("Accept", "text/event-stream"));
+            assertTrue(response.statusCode() >= 400 && response.statusCode() < 500, c.getKey() + " -> " + response.statusCode());
+            assertEquals(c.getValue(), Json.read(response.body(), JsonNode.class).get("error").asText(), c.getKey());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), c.getKey());
+        }
+        HttpResponse<String> badHeader = get("/api/v1/events/executions/ok", Map.of("Last-Event-ID", "1e5"));
+        assertEquals(400, badHeader.statusCode());
+    }
+
+    @Test
+    void healthAndMetrics() throws Exception {
+        assertEquals(200, get("/health/live", Map.of()).statusCode());
+        assertEquals(200, get("/health/ready", Map.of()).statusCode());
+        topology.writeAll("h5", 1, false);
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h5"), Map.of())) {
+            client.await(1, WAIT);
+            String metrics = get("/metrics", Map.of()).body();
+            assertTrue(metrics.contains("sse_connections_active"), metrics);
+            assertTrue(metrics.contains("sse_messages_sent_total"), metrics);
+        }
+    }
+}
