@@ -34,6 +34,7 @@ public final class DemoProducer implements AutoCloseable {
     private final Random random = new Random();
     private final AtomicLong executions = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
+    private volatile String latest = "none yet";
 
     public DemoProducer(String bootstrapServers) {
         Properties props = new Properties();
@@ -54,6 +55,10 @@ public final class DemoProducer implements AutoCloseable {
         return executions.get();
     }
 
+    public String latest() {
+        return latest;
+    }
+
     public long events() {
         return events.get();
     }
@@ -62,6 +67,7 @@ public final class DemoProducer implements AutoCloseable {
         String id = "exec-" + UUID.randomUUID().toString().substring(0, 8);
         String user = USERS.get(random.nextInt(USERS.size()));
         executions.incrementAndGet();
+        latest = id;
         List<String[]> plan = plan();
         long at = 0;
         for (String[] step : plan) {

@@ -1,5 +1,7 @@
 package io.sserouter.system.local;
 
+import io.sserouter.edge.EdgeApp;
+import io.sserouter.edge.EdgeSettings;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.topology.TopologyApp;
@@ -15,8 +17,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The whole product on this machine, in one process: a real KRaft broker, a real Redis, the topology and a demo
- * producer. Ctrl-C stops everything and removes every temporary file.
+ * The whole product on this machine, in one process: a real KRaft broker, a real Redis, the topology, the edge
+ * and a demo producer. Ctrl-C stops everything and removes every temporary file.
  */
 public final class LocalRun {
     private LocalRun() {
@@ -43,6 +45,9 @@ public final class LocalRun {
         env.put("SSE_HTTP_PORT", String.valueOf(portOr(8081)));
         TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
         topology.awaitRunning(Duration.ofSeconds(60));
+        Map<String, String> edgeEnv = new HashMap<>(env);
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(portOr(8080)));
+        EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
         DemoProducer demo = new DemoProducer(kafka.bootstrapServers());
         demo.start(1_000);
 
@@ -50,6 +55,7 @@ public final class LocalRun {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping ...");
             demo.close();
+            edge.close();
             topology.close();
             redis.close();
             kafka.close();
@@ -64,13 +70,19 @@ public final class LocalRun {
                   Kafka broker      %s
                   Redis             %s
                   topology          http://localhost:%d/health/ready   http://localhost:%d/metrics
+                  edge              http://localhost:%d/health/ready   http://localhost:%d/metrics
                   demo producer     a new execution every second for users %s
-                  watch it          redis-cli -p %d psubscribe 'sse:*'
 
-                """, kafka.bootstrapServers(), redis.url(), topology.httpPort(), topology.httpPort(), DemoProducer.USERS, redis.port());
+                Follow one execution (ids appear in the status counts below, or in Redis: redis-cli -p %d keys 'sse:exec:*:status'):
+                  curl -N http://localhost:%d/api/v1/events/executions/EXECUTION_ID
+                  curl -N -H 'Last-Event-ID: 3' http://localhost:%d/api/v1/events/executions/EXECUTION_ID
+                  curl http://localhost:%d/api/v1/executions/EXECUTION_ID/status
+
+                """, kafka.bootstrapServers(), redis.url(), topology.httpPort(), topology.httpPort(), edge.port(), edge.port(),
+                DemoProducer.USERS, redis.port(), edge.port(), edge.port(), edge.port());
         while (stopped.getCount() > 0) {
             Thread.sleep(10_000);
-            System.out.printf("  %d executions, %d events produced; %s%n", demo.executions(), demo.events(),
+            System.out.printf("  %d executions (latest %s), %d events produced; %d open streams; %s%n", demo.executions(), demo.latest(), demo.events(), edge.openStreams(),
                     topology.scrape().lines().filter(l -> l.startsWith("sse_router_events_processed_total{kind=\"execution\"}"))
                             .findFirst().map(l -> "topology sequenced " + (long) Double.parseDouble(l.split(" ")[1])).orElse("topology starting"));
         }
