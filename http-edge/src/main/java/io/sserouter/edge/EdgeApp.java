@@ -34,7 +34,7 @@ public final class EdgeApp implements AutoCloseable {
         EdgeMetrics metrics = new EdgeMetrics(registry);
         metrics.activeConnections(open::size);
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
-        fanout = new RedisFanout(settings.redis().url());
+        fanout = new RedisFanout(settings.redis());
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, open);

@@ -1,6 +1,5 @@
 package io.sserouter.edge;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -9,10 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
+import io.sserouter.config.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
@@ -43,7 +41,7 @@ final class RedisFanout implements AutoCloseable {
     private static final String CONTROL = "sse:edge:control";
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
 
-    private final URI redis;
+    private final RedisSettings redis;
     private final Map<String, Set<Listener>> listeners = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> confirmed = new ConcurrentHashMap<>();
     private final Object lock = new Object();
@@ -54,7 +52,7 @@ final class RedisFanout implements AutoCloseable {
     private volatile boolean up;
     private volatile boolean closed;
 
-    RedisFanout(URI redis) {
+    RedisFanout(RedisSettings redis) {
         this.redis = redis;
         thread = new Thread(this::run, "redis-fanout");
         thread.setDaemon(true);
@@ -118,9 +116,8 @@ final class RedisFanout implements AutoCloseable {
         long backoff = 100;
         boolean wasUp = false;
         while (!closed) {
-            int port = redis.getPort() > 0 ? redis.getPort() : 6379;
-            try (Jedis jedis = new Jedis(new HostAndPort(redis.getHost(), port), DefaultJedisClientConfig.builder(redis)
-                    .connectionTimeoutMillis(2_000).socketTimeoutMillis(0).clientName("sse-router-edge-fanout").build())) {
+            // no read timeout: a quiet subscriber connection is normal
+            try (Jedis jedis = new Jedis(redis.hostAndPort(), redis.clientConfig("sse-router-edge-fanout", 0).build())) {
                 boolean resync = wasUp;
                 JedisPubSub pubSub = new Subscriber(resync);
                 String[] channels;

@@ -2,13 +2,8 @@ package io.sserouter.edge;
 
 import io.sserouter.config.RedisKeys;
 import io.sserouter.config.RedisSettings;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
@@ -24,17 +19,7 @@ class RedisReader implements AutoCloseable {
 
     RedisReader(RedisSettings redis, int poolSize) {
         keys = redis.keys();
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(poolSize);
-        pool.setMaxIdle(poolSize);
-        pool.setMaxWait(Duration.ofSeconds(2));
-        int port = redis.url().getPort() > 0 ? redis.url().getPort() : 6379;
-        client = RedisClient.builder()
-                .hostAndPort(new HostAndPort(redis.url().getHost(), port))
-                .clientConfig(DefaultJedisClientConfig.builder(redis.url())
-                        .connectionTimeoutMillis(2_000).socketTimeoutMillis(2_000).clientName("sse-router-edge").build())
-                .poolConfig(pool)
-                .build();
+        client = redis.pooledClient("sse-router-edge", poolSize);
     }
 
     RedisKeys keys() {

@@ -51,7 +51,7 @@ class ExecutionRelayTest {
         settings = EdgeSettings.fromEnv(env);
         keys = settings.redis().keys();
         reader = new RedisReader(settings.redis(), 8);
-        fanout = new RedisFanout(settings.redis().url());
+        fanout = new RedisFanout(settings.redis());
         topology = new FakeTopology(settings.redis().url(), keys, 100);
         timers = Executors.newSingleThreadScheduledExecutor();
         writers = Executors.newFixedThreadPool(4);

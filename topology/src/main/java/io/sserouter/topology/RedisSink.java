@@ -5,10 +5,6 @@ import io.sserouter.config.RedisSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
@@ -77,18 +73,7 @@ public final class RedisSink implements AutoCloseable {
         this.maxLen = String.valueOf(settings.logMaxEvents());
         this.logTtlMs = String.valueOf(settings.logTtl().toMillis());
         this.statusTtlMs = String.valueOf(settings.statusTtl().toMillis());
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(settings.threads() + 4);
-        pool.setMaxIdle(settings.threads() + 4);
-        pool.setMaxWait(Duration.ofSeconds(2));
-        pool.setTestOnBorrow(false);
-        int port = redis.url().getPort() > 0 ? redis.url().getPort() : 6379;
-        this.client = RedisClient.builder()
-                .hostAndPort(new HostAndPort(redis.url().getHost(), port))
-                .clientConfig(DefaultJedisClientConfig.builder(redis.url())
-                        .connectionTimeoutMillis(2_000).socketTimeoutMillis(2_000).clientName("sse-router-topology").build())
-                .poolConfig(pool)
-                .build();
+        this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
     }
 
     public RedisKeys keys() {

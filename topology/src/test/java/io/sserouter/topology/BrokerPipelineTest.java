@@ -8,10 +8,9 @@ import io.sserouter.config.RedisKeys;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.RunEnv;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,23 +40,8 @@ import redis.clients.jedis.params.ClientKillParams;
 class BrokerPipelineTest {
     private static int runs;
 
-    private static Map<String, String> env(String run, String redisUrl) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", Infra.kafka().bootstrapServers());
-        env.put("KAFKA_APPLICATION_ID", run + "app");
-        env.put("KAFKA_STATE_DIR", Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), run).toString());
-        env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
-        env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
-        env.put("REDIS_URL", redisUrl);
-        env.put("SSE_REDIS_PREFIX", run);
-        env.put("SSE_SOURCE_TOPICS", run + "execution_events," + run + "pod_events," + run + "execution_results");
-        env.put("SSE_NOTIFICATION_TOPIC", run + "notification_events");
-        env.put("SSE_SYSTEM_TOPIC", run + "system_events");
-        env.put("SSE_DLQ_TOPIC", run + "dlq");
-        env.put("SSE_PARTITIONS", "4");
-        env.put("SSE_CONSUMER_POOL_SIZE", "2");
-        env.put("SSE_HTTP_PORT", "0");
-        return env;
+    private static Map<String, String> env(String run, String redisUrl) {
+        return RunEnv.of(run, redisUrl);
     }
 
     private static synchronized String run(String name) {
@@ -171,7 +155,7 @@ class BrokerPipelineTest {
         ExecutionWorkload workload = new ExecutionWorkload(run);
         RedisKeys keys = new RedisKeys(run);
         Map<String, String> second = new HashMap<>(env);
-        second.put("KAFKA_STATE_DIR", env.get("KAFKA_STATE_DIR") + "-b");
+        second.put("KAFKA_STATE_DIR", RunEnv.of(run + "b-").get("KAFKA_STATE_DIR"));
         try (PubSubRecorder published = new PubSubRecorder(URI.create(Infra.redis().url()), run + "exec:*");
              Jedis redis = new Jedis(URI.create(Infra.redis().url()));
              KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
