@@ -37,8 +37,9 @@ public final class EdgeApp implements AutoCloseable {
         fanout = new RedisFanout(settings.redis());
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
-        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, open);
-        StatusHandler status = new StatusHandler(reader);
+        Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
+        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, open, authenticator);
+        StatusHandler status = new StatusHandler(reader, authenticator);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written

@@ -21,7 +21,16 @@ public record EdgeSettings(
         Duration firstEventWait,
         int clientQueueMax,
         int writerThreads,
+        byte[] jwtSecret,
         RedisSettings redis) {
+
+    private static byte[] secret(Env env) {
+        String secret = env.required("SSE_JWT_SECRET");
+        if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            env.problem("SSE_JWT_SECRET must be at least 32 bytes (256 bits) for HS256");
+        }
+        return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
@@ -32,7 +41,8 @@ public record EdgeSettings(
                 Duration.ofMillis(env.integer("SSE_CLOSE_LINGER_MS", 1_000, 0, 600_000)),
                 Duration.ofSeconds(env.integer("SSE_FIRST_EVENT_WAIT_SECONDS", 60, 1, 3_600)),
                 env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
-                env.integer("SSE_WRITER_THREADS", 8, 1, 1_024),
+                env.integer("SSE_WRITER_THREADS", 32, 1, 1_024),
+                secret(env),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

@@ -16,9 +16,11 @@ final class ExecutionEventsHandler implements Handler {
     private final Executor writers;
     private final EdgeMetrics metrics;
     private final Set<ExecutionRelay> open;
+    private final Authenticator authenticator;
 
     ExecutionEventsHandler(EdgeSettings settings, RedisReader reader, RedisFanout fanout, ScheduledExecutorService timers,
-                           Executor writers, EdgeMetrics metrics, Set<ExecutionRelay> open) {
+                           Executor writers, EdgeMetrics metrics, Set<ExecutionRelay> open, Authenticator authenticator) {
+        this.authenticator = authenticator;
         this.settings = settings;
         this.reader = reader;
         this.fanout = fanout;
@@ -32,17 +34,23 @@ final class ExecutionEventsHandler implements Handler {
     public void handle(Context ctx) throws IOException {
         String id = RequestRules.executionId(ctx);
         Long resumeAfter = RequestRules.lastEventId(ctx);
+        TokenVerifier.Principal principal = authenticator.authenticate(ctx);
         if (!fanout.up()) {
             metrics.rejected("redis_unavailable");
             ctx.header("Retry-After", "5");
             throw ApiError.of(503, "unavailable", "event storage is unreachable; retry shortly");
+        }
+        String owner = StatusHandler.owner(reader.snapshot(id));
+        if (owner != null && !Authenticator.mayRead(principal, owner)) {
+            metrics.rejected("forbidden");
+            throw ApiError.of(403, "forbidden", "execution " + id + " belongs to another user");
         }
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
         HttpSseSink sink = new HttpSseSink(ctx.res().getOutputStream());
-        ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, reader, fanout, sink, settings, timers, writers, owner -> true, metrics);
+        ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, reader, fanout, sink, settings, timers, writers, o -> Authenticator.mayRead(principal, o), metrics);
         long opened = System.nanoTime();
         open.add(relay);
         sink.done().whenComplete((ok, error) -> {
@@ -51,6 +59,9 @@ final class ExecutionEventsHandler implements Handler {
             metrics.closed(java.time.Duration.ofNanos(System.nanoTime() - opened));
         });
         ctx.future(sink::done);
+        long untilExpiry = principal.expiresAt().toEpochMilli() - System.currentTimeMillis();
+        java.util.concurrent.ScheduledFuture<?> expiry = timers.schedule(relay::expire, Math.max(0, untilExpiry), java.util.concurrent.TimeUnit.MILLISECONDS);
+        sink.done().whenComplete((ok, error) -> expiry.cancel(false));
         sink.retry(settings.retry().toMillis());
         try {
             relay.start();

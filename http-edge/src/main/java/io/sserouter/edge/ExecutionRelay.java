@@ -93,6 +93,11 @@ final class ExecutionRelay implements RedisFanout.Listener {
         });
     }
 
+    /** The client's token has expired: tell it, then end the stream. */
+    void expire() {
+        submit(() -> error("token_expired"));
+    }
+
     /** Ends the stream from outside (client gone, shutdown). */
     void stop() {
         submit(() -> close());

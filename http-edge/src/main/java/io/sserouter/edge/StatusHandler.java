@@ -6,14 +6,26 @@ import io.javalin.http.Handler;
 /** {@code GET /api/v1/executions/{id}/status}: the snapshot, for clients that poll. */
 final class StatusHandler implements Handler {
     private final RedisReader reader;
+    private final Authenticator authenticator;
 
-    StatusHandler(RedisReader reader) {
+    StatusHandler(RedisReader reader, Authenticator authenticator) {
         this.reader = reader;
+        this.authenticator = authenticator;
+    }
+
+    /** The owner recorded in a snapshot, or null when there is none (yet). */
+    static String owner(String snapshot) {
+        if (snapshot == null) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode owner = io.sserouter.config.Json.read(snapshot, com.fasterxml.jackson.databind.JsonNode.class).get("owner");
+        return owner != null && owner.isTextual() ? owner.asText() : null;
     }
 
     @Override
     public void handle(Context ctx) {
         String id = RequestRules.executionId(ctx);
+        TokenVerifier.Principal principal = authenticator.authenticate(ctx);
         String snapshot;
         try {
             snapshot = reader.snapshot(id);
@@ -23,6 +35,10 @@ final class StatusHandler implements Handler {
         }
         if (snapshot == null) {
             throw ApiError.of(404, "not_found", "no execution " + id + " is known");
+        }
+        String owner = owner(snapshot);
+        if (!principal.admin() && !principal.userId().equals(owner)) {
+            throw ApiError.of(403, "forbidden", "execution " + id + " belongs to another user");
         }
         ctx.header("Cache-Control", "no-cache");
         ctx.contentType("application/json").result(snapshot);

@@ -27,7 +27,7 @@ class EdgeHttpTest {
     @BeforeAll
     static void start() {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "http:",
-                "SSE_HTTP_PORT", "0", "SSE_HEARTBEAT_SECONDS", "1", "SSE_CLOSE_LINGER_MS", "200"));
+                "SSE_HTTP_PORT", "0", "SSE_HEARTBEAT_SECONDS", "1", "SSE_CLOSE_LINGER_MS", "200", "SSE_JWT_SECRET", Tokens.SECRET));
         edge = EdgeApp.start(settings);
         topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
         base = "http://127.0.0.1:" + edge.port();
@@ -39,7 +39,13 @@ class EdgeHttpTest {
         topology.close();
     }
 
-    private static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + Tokens.user("alice"));
+
+    private static Map<String, String> alice(String lastEventId) {
+        return Map.of("Authorization", "Bearer " + Tokens.user("alice"), "Last-Event-ID", lastEventId);
+    }
+
+    static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
         headers.forEach(request::header);
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -48,7 +54,7 @@ class EdgeHttpTest {
     @Test
     void aStreamStartsWithRetryThenTheSnapshotThenLiveEventsAndHeartbeats() throws Exception {
         topology.writeAll("h1", 2, false);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h1"), Map.of())) {
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h1"), ALICE)) {
             HttpResponse<?> response = client.response(WAIT);
             assertEquals(200, response.statusCode());
             assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
@@ -68,8 +74,8 @@ class EdgeHttpTest {
     @Test
     void resumingByHeaderOrQueryGetsExactlyTheMissedEvents() throws Exception {
         topology.writeAll("h2", 5, false);
-        try (SseTestClient header = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2"), Map.of("Last-Event-ID", "2"));
-             SseTestClient query = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2?lastEventId=4"), Map.of())) {
+        try (SseTestClient header = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2"), alice("2"));
+             SseTestClient query = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2?lastEventId=4&token=" + Tokens.user("alice")), Map.of())) {
             assertEquals(List.of("3", "4", "5"), header.await(3, WAIT).stream().map(SseTestClient.Frame::id).toList());
             assertEquals(List.of("5"), query.await(1, WAIT).stream().map(SseTestClient.Frame::id).toList());
         }
@@ -78,7 +84,7 @@ class EdgeHttpTest {
     @Test
     void aClosedExecutionsStreamEnds() throws Exception {
         topology.writeAll("h3", 4, true);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h3"), Map.of("Last-Event-ID", "1"))) {
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h3"), alice("1"))) {
             assertTrue(client.awaitEnd(WAIT), "the response ends");
             assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseTestClient.Frame::id).toList());
         }
@@ -87,10 +93,10 @@ class EdgeHttpTest {
     @Test
     void statusAnswersTheSnapshotOr404() throws Exception {
         topology.writeAll("h4", 3, false);
-        HttpResponse<String> known = get("/api/v1/executions/h4/status", Map.of());
+        HttpResponse<String> known = get("/api/v1/executions/h4/status", ALICE);
         assertEquals(200, known.statusCode());
         assertEquals(3, Json.read(known.body(), JsonNode.class).get("last_seq").asLong());
-        HttpResponse<String> unknown = get("/api/v1/executions/nobody/status", Map.of());
+        HttpResponse<String> unknown = get("/api/v1/executions/nobody/status", ALICE);
         assertEquals(404, unknown.statusCode());
         assertEquals("not_found", Json.read(unknown.body(), JsonNode.class).get("error").asText());
     }
@@ -111,7 +117,7 @@ class EdgeHttpTest {
             assertEquals(c.getValue(), Json.read(response.body(), JsonNode.class).get("error").asText(), c.getKey());
             assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), c.getKey());
         }
-        HttpResponse<String> badHeader = get("/api/v1/events/executions/ok", Map.of("Last-Event-ID", "1e5"));
+        HttpResponse<String> badHeader = get("/api/v1/events/executions/ok", alice("1e5"));
         assertEquals(400, badHeader.statusCode());
     }
 
@@ -120,7 +126,7 @@ class EdgeHttpTest {
         assertEquals(200, get("/health/live", Map.of()).statusCode());
         assertEquals(200, get("/health/ready", Map.of()).statusCode());
         topology.writeAll("h5", 1, false);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h5"), Map.of())) {
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h5"), ALICE)) {
             client.await(1, WAIT);
             String metrics = get("/metrics", Map.of()).body();
             assertTrue(metrics.contains("sse_connections_active"), metrics);

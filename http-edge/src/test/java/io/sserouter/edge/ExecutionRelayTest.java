@@ -48,6 +48,7 @@ class ExecutionRelayTest {
         env.put("SSE_CLOSE_LINGER_MS", "300");
         env.put("SSE_FIRST_EVENT_WAIT_SECONDS", "2");
         env.put("SSE_CLIENT_QUEUE_MAX", "100");
+        env.put("SSE_JWT_SECRET", Tokens.SECRET);
         settings = EdgeSettings.fromEnv(env);
         keys = settings.redis().keys();
         reader = new RedisReader(settings.redis(), 8);

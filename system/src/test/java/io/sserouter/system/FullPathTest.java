@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.config.Json;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
+import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
 import io.sserouter.topology.TopologyApp;
@@ -45,8 +46,11 @@ class FullPathTest {
     }
 
     /** Reads an SSE response until it ends or {@code stopAfter} events arrived. */
+    private static final DemoTokens TOKENS = new DemoTokens();
+
     static List<Event> read(String url, String lastEventId, int stopAfter, Duration timeout) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream")
+                .header("Authorization", "Bearer " + TOKENS.user("alice", Duration.ofMinutes(10)));
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
@@ -92,6 +96,7 @@ class FullPathTest {
         String run = "full-";
         Map<String, String> env = RunEnv.of(run);
         env.put("SSE_CONSUMER_POOL_SIZE", "1");
+        env.put("SSE_JWT_SECRET", TOKENS.secret());
         env.put("SSE_CLOSE_LINGER_MS", "300");
         try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
              EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(env));

@@ -45,12 +45,15 @@ public final class LocalRun {
         env.put("SSE_HTTP_PORT", String.valueOf(portOr(8081)));
         TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
         topology.awaitRunning(Duration.ofSeconds(60));
+        DemoTokens tokens = new DemoTokens();
         Map<String, String> edgeEnv = new HashMap<>(env);
         edgeEnv.put("SSE_HTTP_PORT", String.valueOf(portOr(8080)));
+        edgeEnv.putIfAbsent("SSE_JWT_SECRET", tokens.secret());
         EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
         DemoProducer demo = new DemoProducer(kafka.bootstrapServers());
         demo.start(1_000);
 
+        String admin = tokens.admin("demo-admin", java.time.Duration.ofHours(24));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping ...");
@@ -73,13 +76,22 @@ public final class LocalRun {
                   edge              http://localhost:%d/health/ready   http://localhost:%d/metrics
                   demo producer     a new execution every second for users %s
 
-                Follow one execution (ids appear in the status counts below, or in Redis: redis-cli -p %d keys 'sse:exec:*:status'):
-                  curl -N http://localhost:%d/api/v1/events/executions/EXECUTION_ID
-                  curl -N -H 'Last-Event-ID: 3' http://localhost:%d/api/v1/events/executions/EXECUTION_ID
-                  curl http://localhost:%d/api/v1/executions/EXECUTION_ID/status
+                Demo token (admin, reads every execution; valid 24 h):
+                  export TOKEN=%s
+
+                Follow one execution (the latest id is printed below every 10 s):
+                  curl -N "http://localhost:%d/api/v1/events/executions/EXECUTION_ID?token=$TOKEN"
+                  curl -N -H "Last-Event-ID: 3" "http://localhost:%d/api/v1/events/executions/EXECUTION_ID?token=$TOKEN"
+                  curl -H "Authorization: Bearer $TOKEN" http://localhost:%d/api/v1/executions/EXECUTION_ID/status
 
                 """, kafka.bootstrapServers(), redis.url(), topology.httpPort(), topology.httpPort(), edge.port(), edge.port(),
-                DemoProducer.USERS, redis.port(), edge.port(), edge.port(), edge.port());
+                DemoProducer.USERS, admin, edge.port(), edge.port(), edge.port());
+        if (edgeEnv.get("SSE_JWT_SECRET").equals(tokens.secret())) {
+            for (String user : DemoProducer.USERS) {
+                System.out.printf("  token of %s (reads only %s's executions): %s%n", user, user, tokens.user(user, java.time.Duration.ofHours(24)));
+            }
+            System.out.println();
+        }
         while (stopped.getCount() > 0) {
             Thread.sleep(10_000);
             System.out.printf("  %d executions (latest %s), %d events produced; %d open streams; %s%n", demo.executions(), demo.latest(), demo.events(), edge.openStreams(),

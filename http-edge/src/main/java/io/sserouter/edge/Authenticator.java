@@ -1,0 +1,34 @@
+package io.sserouter.edge;
+
+import io.javalin.http.Context;
+
+/** Finds the token of a request ({@code Authorization: Bearer} or {@code ?token=}, since EventSource cannot set headers). */
+final class Authenticator {
+    private final TokenVerifier verifier;
+
+    Authenticator(TokenVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    TokenVerifier.Principal authenticate(Context ctx) {
+        String header = ctx.header("Authorization");
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : ctx.queryParam("token");
+        try {
+            return verifier.verify(token);
+        } catch (TokenVerifier.RejectedException e) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw ApiError.of(401, e.reason(), switch (e.reason()) {
+                case "missing_token" -> "a bearer token is required (Authorization header or ?token=)";
+                case "token_expired" -> "the token has expired";
+                case "token_not_yet_valid" -> "the token is not valid yet";
+                case "malformed_token" -> "the token is not a JWT";
+                default -> "the token is not valid";
+            });
+        }
+    }
+
+    /** Owners read their own executions; admins read all. An unknown owner is decided later, by the stream. */
+    static boolean mayRead(TokenVerifier.Principal principal, String owner) {
+        return principal.admin() || principal.userId().equals(owner);
+    }
+}
