@@ -25,7 +25,7 @@ public final class EdgeApp implements AutoCloseable {
     private final RedisFanout fanout;
     private final ScheduledExecutorService timers;
     private final ExecutorService writers;
-    private final Set<ExecutionRelay> open = ConcurrentHashMap.newKeySet();
+    private final Set<LiveStream> open = ConcurrentHashMap.newKeySet();
     private final Javalin http;
 
     private EdgeApp(EdgeSettings settings) {
@@ -38,17 +38,19 @@ public final class EdgeApp implements AutoCloseable {
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
-        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, open, authenticator);
+        SseResponses responses = new SseResponses(settings, timers, metrics, open);
+        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, authenticator, responses);
+        NotificationsHandler notifications = new NotificationsHandler(settings, reader, fanout, writers, metrics, authenticator, responses);
         StatusHandler status = new StatusHandler(reader, authenticator);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
             cfg.http.asyncTimeout = 0;
             cfg.startup.showJavalinBanner = false;
-            Routes.configure(cfg, executionEvents, status, fanout::up, registry);
+            Routes.configure(cfg, executionEvents, notifications, status, fanout::up, registry);
         });
         long beat = settings.heartbeat().toMillis();
-        timers.scheduleAtFixedRate(() -> open.forEach(ExecutionRelay::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(() -> open.forEach(LiveStream::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
         http.start(settings.httpPort());
         LOG.info("sse-router edge listening on :{}", http.port());
     }
@@ -67,7 +69,7 @@ public final class EdgeApp implements AutoCloseable {
 
     @Override
     public void close() {
-        open.forEach(ExecutionRelay::stop);
+        open.forEach(LiveStream::stop);
         http.stop();
         timers.shutdownNow();
         writers.shutdownNow();

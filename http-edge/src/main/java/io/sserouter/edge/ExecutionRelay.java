@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sserouter.config.Json;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -19,7 +17,7 @@ import java.util.function.Predicate;
  * order on a writer pool (one at a time per client), fed by a bounded inbox: a client that falls too far behind
  * is disconnected and recovers by resuming with Last-Event-ID.
  */
-final class ExecutionRelay implements RedisFanout.Listener {
+final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     enum State { STARTING, WAITING, LIVE, CLOSING, CLOSED }
 
     private final String executionId;
@@ -30,12 +28,9 @@ final class ExecutionRelay implements RedisFanout.Listener {
     private final SseSink sink;
     private final EdgeSettings settings;
     private final ScheduledExecutorService timers;
-    private final Executor writers;
     private final Predicate<String> mayRead;
     private final EdgeMetrics metrics;
-    private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicBoolean draining = new AtomicBoolean();
+    private final SerialInbox inbox;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private long lastSent = -1;
@@ -50,9 +45,12 @@ final class ExecutionRelay implements RedisFanout.Listener {
         this.sink = sink;
         this.settings = settings;
         this.timers = timers;
-        this.writers = writers;
         this.mayRead = mayRead;
         this.metrics = metrics;
+        this.inbox = new SerialInbox(writers, settings.clientQueueMax(), () -> {
+            metrics.failure();
+            close();
+        });
     }
 
     /** Subscribes (confirmed by Redis) before anything is read, then catches up on the writer pool. */
@@ -68,7 +66,7 @@ final class ExecutionRelay implements RedisFanout.Listener {
 
     @Override
     public void onMessage(Published message) {
-        if (queued.get() >= settings.clientQueueMax()) {
+        if (inbox.full()) {
             // The writer is stuck on this client; closing the connection from here unblocks it. The client
             // resumes by Last-Event-ID, and nothing is held in memory for it meanwhile.
             if (state != State.CLOSED) {
@@ -85,7 +83,8 @@ final class ExecutionRelay implements RedisFanout.Listener {
         submit(this::resync);
     }
 
-    void heartbeat() {
+    @Override
+    public void heartbeat() {
         submit(() -> {
             if (!sink.comment("ping")) {
                 close();
@@ -94,12 +93,14 @@ final class ExecutionRelay implements RedisFanout.Listener {
     }
 
     /** The client's token has expired: tell it, then end the stream. */
-    void expire() {
+    @Override
+    public void expire() {
         submit(() -> error("token_expired"));
     }
 
     /** Ends the stream from outside (client gone, shutdown). */
-    void stop() {
+    @Override
+    public void stop() {
         submit(() -> close());
     }
 
@@ -251,39 +252,11 @@ final class ExecutionRelay implements RedisFanout.Listener {
         }
         state = State.CLOSED;
         fanout.unsubscribe(channel, this);
-        inbox.clear();
+        inbox.close();
         sink.close();
     }
 
     private void submit(Runnable step) {
-        inbox.add(step);
-        queued.incrementAndGet();
-        drain();
-    }
-
-    private void drain() {
-        if (draining.compareAndSet(false, true)) {
-            writers.execute(() -> {
-                try {
-                    Runnable step;
-                    while ((step = inbox.poll()) != null) {
-                        queued.decrementAndGet();
-                        if (state != State.CLOSED) {
-                            try {
-                                step.run();
-                            } catch (RuntimeException e) {
-                                metrics.failure();
-                                close(); // e.g. Redis gone mid-read: the client resumes elsewhere or later
-                            }
-                        }
-                    }
-                } finally {
-                    draining.set(false);
-                    if (!inbox.isEmpty()) {
-                        drain();
-                    }
-                }
-            });
-        }
+        inbox.submit(step);
     }
 }

@@ -41,6 +41,11 @@ class RedisReader implements AutoCloseable {
         return out;
     }
 
+    /** The latest system event of each type, as published. */
+    java.util.Collection<String> latestBroadcasts() {
+        return client.hgetAll(keys.broadcastLatest()).values();
+    }
+
     boolean ping() {
         try {
             return "PONG".equals(client.ping());

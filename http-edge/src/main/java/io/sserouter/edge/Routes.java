@@ -15,9 +15,10 @@ final class Routes {
     private Routes() {
     }
 
-    static void configure(JavalinConfig cfg, ExecutionEventsHandler executionEvents, StatusHandler status,
+    static void configure(JavalinConfig cfg, ExecutionEventsHandler executionEvents, NotificationsHandler notifications, StatusHandler status,
                           BooleanSupplier ready, PrometheusMeterRegistry registry) {
         cfg.routes.get("/api/v1/events/executions/{id}", executionEvents);
+        cfg.routes.get("/api/v1/events/notifications", notifications);
         cfg.routes.get("/api/v1/executions/{id}/status", status);
         cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "up")));
         cfg.routes.get("/health/ready", ctx -> {

@@ -122,6 +122,25 @@ class EdgeHttpTest {
     }
 
     @Test
+    void notificationsBringTheLatestBroadcastsThenTheUsersOwnLiveMessages() throws Exception {
+        try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
+            redis.hset("http:broadcast:latest", "version", "{\"event_type\":\"version\",\"data\":{\"version\":\"1.2\"}}");
+            try (SseTestClient alice = new SseTestClient(URI.create(base + "/api/v1/events/notifications?token=" + Tokens.user("alice")), Map.of())) {
+                List<SseTestClient.Frame> first = alice.await(1, WAIT);
+                assertEquals("version", first.get(0).event());
+                redis.publish("http:notif:bob", "{\"user_id\":\"bob\",\"event_type\":\"quota\"}");
+                redis.publish("http:notif:alice", "{\"user_id\":\"alice\",\"event_type\":\"quota\",\"data\":{\"used\":90}}");
+                redis.publish("http:broadcast", "{\"event_type\":\"maintenance\",\"data\":{}}");
+                List<SseTestClient.Frame> events = alice.await(3, WAIT);
+                Thread.sleep(200);
+                assertEquals(List.of("version", "quota", "maintenance"), alice.events().stream().map(SseTestClient.Frame::event).toList());
+                assertEquals("alice", Json.read(events.get(1).data(), JsonNode.class).get("user_id").asText(), "only the token's own user");
+            }
+        }
+        assertEquals(401, get("/api/v1/events/notifications", Map.of()).statusCode());
+    }
+
+    @Test
     void healthAndMetrics() throws Exception {
         assertEquals(200, get("/health/live", Map.of()).statusCode());
         assertEquals(200, get("/health/ready", Map.of()).statusCode());
