@@ -11,7 +11,8 @@ import java.util.Map;
  * @param retry            the {@code retry:} hint sent to EventSource clients
  * @param closeLinger      how long a stream stays open after the first closing event, for stragglers from other topics
  * @param firstEventWait   how long a stream for an execution with no event yet waits before {@code not_found}
- * @param clientQueueMax   events queued for one client before it is considered too slow and disconnected
+ * @param clientQueueMax     events waiting to be processed for one client before it is considered too slow and disconnected
+ * @param clientBufferBytes  bytes written for one client but not yet taken by its connection, before the same
  */
 public record EdgeSettings(
         int httpPort,
@@ -20,6 +21,7 @@ public record EdgeSettings(
         Duration closeLinger,
         Duration firstEventWait,
         int clientQueueMax,
+        long clientBufferBytes,
         int writerThreads,
         byte[] jwtSecret,
         RedisSettings redis) {
@@ -41,6 +43,7 @@ public record EdgeSettings(
                 Duration.ofMillis(env.integer("SSE_CLOSE_LINGER_MS", 1_000, 0, 600_000)),
                 Duration.ofSeconds(env.integer("SSE_FIRST_EVENT_WAIT_SECONDS", 60, 1, 3_600)),
                 env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
+                env.number("SSE_CLIENT_BUFFER_BYTES", 1 << 20, 4_096, 1L << 30),
                 env.integer("SSE_WRITER_THREADS", 32, 1, 1_024),
                 secret(env),
                 RedisSettings.fromEnv(env));

@@ -1,23 +1,40 @@
 package io.sserouter.edge;
 
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Writes the SSE wire format to one HTTP response and flushes every event. The request stays open (async) until
- * {@link #done()} completes. Field values never carry a line break: ids are numbers, event types are validated by
- * the topology, and data is one line of JSON (Jackson escapes control characters).
+ * Writes the SSE wire format to one HTTP response without ever blocking the caller: once the response is async,
+ * frames queue here and are written whenever the connection can take them (a servlet {@link WriteListener}). A client
+ * that stops reading lets its queue grow to {@code maxPendingBytes}, then is disconnected; it resumes by
+ * Last-Event-ID. Field values never carry a line break: ids are numbers, event types are validated by the topology,
+ * and data is one line of JSON (Jackson escapes control characters).
  */
-final class HttpSseSink implements SseSink {
-    private final OutputStream out;
+final class HttpSseSink implements SseSink, WriteListener {
+    private final HttpServletRequest request;
+    private final ServletOutputStream out;
+    private final long maxPendingBytes;
+    private final Runnable onOverflow;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private boolean nonBlocking;
+    private final java.util.concurrent.ScheduledExecutorService timers;
 
-    HttpSseSink(OutputStream out) {
+    HttpSseSink(HttpServletRequest request, ServletOutputStream out, long maxPendingBytes, Runnable onOverflow,
+                java.util.concurrent.ScheduledExecutorService timers) {
+        this.request = request;
         this.out = out;
+        this.maxPendingBytes = maxPendingBytes;
+        this.onOverflow = onOverflow;
+        this.timers = timers;
     }
 
     CompletableFuture<Void> done() {
@@ -51,23 +68,95 @@ final class HttpSseSink implements SseSink {
         if (closed.get()) {
             return false;
         }
+        byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
+        boolean overflow = false;
         try {
-            synchronized (out) {
-                out.write(frame.getBytes(StandardCharsets.UTF_8));
-                out.flush();
+            synchronized (pending) {
+                if (!nonBlocking && !request.isAsyncStarted()) {
+                    out.write(bytes); // still in the request's own thread: a plain write, before the response goes async
+                    out.flush();
+                    return true;
+                }
+                pending.add(bytes);
+                pendingBytes += bytes.length;
+                if (pendingBytes > maxPendingBytes) {
+                    overflow = true;
+                } else if (!nonBlocking) {
+                    nonBlocking = true;
+                    out.setWriteListener(this); // the container calls onWritePossible at once
+                } else {
+                    drain();
+                }
             }
-            return true;
         } catch (IOException | RuntimeException e) {
-            close(); // the client is gone
+            abort(); // the client is gone
             return false;
+        }
+        if (overflow) {
+            onOverflow.run();
+            abort();
+            return false;
+        }
+        return true;
+    }
+
+    /** Writes queued frames while the connection takes them; the container calls back when it can take more. */
+    private void drain() throws IOException {
+        while (!pending.isEmpty()) {
+            if (!out.isReady()) {
+                return;
+            }
+            byte[] next = pending.poll();
+            pendingBytes -= next.length;
+            out.write(next);
+        }
+        if (out.isReady()) {
+            out.flush();
+            if (closed.get()) {
+                done.complete(null); // closing, and the last frame is out
+            }
         }
     }
 
-    /** Ends the response without taking the write lock, so it also frees a writer stuck on a stalled client. */
+    @Override
+    public void onWritePossible() throws IOException {
+        synchronized (pending) {
+            if (!done.isDone()) {
+                drain();
+            }
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        abort();
+    }
+
+    /**
+     * Ends the response once what is queued (an {@code error} event, the last events) has been written; a client
+     * that does not take it within a few seconds is cut off.
+     */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            done.complete(null);
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
+        synchronized (pending) {
+            if (pending.isEmpty() || !nonBlocking) {
+                done.complete(null);
+                return;
+            }
+        }
+        timers.schedule(this::abort, 5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Ends the response at once, dropping whatever is queued. */
+    void abort() {
+        closed.set(true);
+        synchronized (pending) {
+            pending.clear();
+            pendingBytes = 0;
+        }
+        done.complete(null);
     }
 }

@@ -28,7 +28,7 @@ final class SseResponses {
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
-        HttpSseSink sink = new HttpSseSink(ctx.res().getOutputStream());
+        HttpSseSink sink = new HttpSseSink(ctx.req(), ctx.res().getOutputStream(), settings.clientBufferBytes(), metrics::slowClient, timers);
         ctx.future(sink::done);
         sink.retry(settings.retry().toMillis());
         return sink;

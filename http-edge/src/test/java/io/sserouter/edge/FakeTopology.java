@@ -25,7 +25,16 @@ final class FakeTopology implements AutoCloseable {
     }
 
     synchronized void write(String id, long seq, String type, String owner, boolean closed) {
-        String envelope = envelope(id, seq, type);
+        write(id, seq, type, owner, closed, envelope(id, seq, type));
+    }
+
+    /** An event whose envelope carries {@code padding} extra bytes. */
+    synchronized void writePadded(String id, long seq, int padding) {
+        write(id, seq, "pod_running", "alice", false, "{\"execution_id\":\"" + id + "\",\"seq\":" + seq
+                + ",\"event_type\":\"pod_running\",\"data\":{\"pad\":\"" + "x".repeat(padding) + "\"}}");
+    }
+
+    private void write(String id, long seq, String type, String owner, boolean closed, String envelope) {
         String snapshot = "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"")
                 + ",\"last_seq\":" + seq + ",\"last_event_type\":\"" + type + "\",\"terminal\":" + closed + ",\"closed\":" + closed + "}";
         Transaction tx = redis.multi();
