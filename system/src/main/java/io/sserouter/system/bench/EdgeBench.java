@@ -43,8 +43,8 @@ public final class EdgeBench {
                 opts.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
             }
         }
-        int connections = Integer.parseInt(opts.getOrDefault("connections", "18000"));
-        int channels = Integer.parseInt(opts.getOrDefault("channels", "1000"));
+        int connections = Integer.parseInt(opts.getOrDefault("connections", "5000"));
+        int channels = Integer.parseInt(opts.getOrDefault("channels", "500"));
         int latencyConnections = Integer.parseInt(opts.getOrDefault("latency-connections", "5000"));
         int deliveryRate = Integer.parseInt(opts.getOrDefault("delivery-rate", "20000"));
         int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
