@@ -7,8 +7,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sserouter.config.Json;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,23 +20,36 @@ public final class EdgeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
 
     private final RedisReader reader;
+    private final redis.clients.jedis.RedisClient limitsClient;
     private final RedisFanout fanout;
     private final ScheduledExecutorService timers;
     private final ExecutorService writers;
-    private final Set<LiveStream> open = ConcurrentHashMap.newKeySet();
+    private final SseResponses responses;
     private final Javalin http;
 
     private EdgeApp(EdgeSettings settings) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         EdgeMetrics metrics = new EdgeMetrics(registry);
-        metrics.activeConnections(open::size);
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
         fanout = new RedisFanout(settings.redis());
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
-        SseResponses responses = new SseResponses(settings, timers, metrics, open);
+        limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
+        responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings));
+        metrics.activeConnections(responses::size);
+        fanout.listen(responses.kickChannel(), new RedisFanout.Listener() {
+            @Override
+            public void onMessage(Published message) {
+                responses.evict(message.json());
+            }
+
+            @Override
+            public void onResync() {
+                // a missed kick only delays an eviction until that user's next connection
+            }
+        });
         ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, authenticator, responses);
         NotificationsHandler notifications = new NotificationsHandler(settings, reader, fanout, writers, metrics, authenticator, responses);
         StatusHandler status = new StatusHandler(reader, authenticator);
@@ -50,7 +61,13 @@ public final class EdgeApp implements AutoCloseable {
             Routes.configure(cfg, executionEvents, notifications, status, fanout::up, registry);
         });
         long beat = settings.heartbeat().toMillis();
-        timers.scheduleAtFixedRate(() -> open.forEach(LiveStream::heartbeat), beat, beat, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(() -> {
+            try {
+                responses.heartbeat();
+            } catch (RuntimeException e) {
+                LOG.warn("Heartbeat round failed: {}", e.toString());
+            }
+        }, beat, beat, TimeUnit.MILLISECONDS);
         http.start(settings.httpPort());
         LOG.info("sse-router edge listening on :{}", http.port());
     }
@@ -64,17 +81,18 @@ public final class EdgeApp implements AutoCloseable {
     }
 
     public int openStreams() {
-        return open.size();
+        return responses.size();
     }
 
     @Override
     public void close() {
-        open.forEach(LiveStream::stop);
+        responses.streams().forEach(LiveStream::stop);
         http.stop();
         timers.shutdownNow();
         writers.shutdownNow();
         fanout.close();
         reader.close();
+        limitsClient.close();
         LOG.info("sse-router edge stopped");
     }
 

@@ -23,6 +23,9 @@ public record EdgeSettings(
         int clientQueueMax,
         long clientBufferBytes,
         int writerThreads,
+        int maxConnectionsPerUser,
+        int maxConnectionsAdmin,
+        int connectRatePerMinute,
         byte[] jwtSecret,
         RedisSettings redis) {
 
@@ -45,6 +48,9 @@ public record EdgeSettings(
                 env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
                 env.number("SSE_CLIENT_BUFFER_BYTES", 1 << 20, 4_096, 1L << 30),
                 env.integer("SSE_WRITER_THREADS", 32, 1, 1_024),
+                env.integer("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
+                env.integer("SSE_MAX_CONNECTIONS_ADMIN", 100, 1, 1_000_000),
+                env.integer("SSE_CONNECT_RATE_PER_MINUTE", 100, 1, 1_000_000),
                 secret(env),
                 RedisSettings.fromEnv(env));
         env.check();

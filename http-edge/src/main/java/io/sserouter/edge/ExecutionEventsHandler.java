@@ -35,6 +35,7 @@ final class ExecutionEventsHandler implements Handler {
         Long resumeAfter = RequestRules.lastEventId(ctx);
         TokenVerifier.Principal principal = authenticator.authenticate(ctx);
         responses.requireRedis(fanout);
+        responses.admit(ctx, principal);
         String owner = StatusHandler.owner(reader.snapshot(id));
         if (owner != null && !Authenticator.mayRead(principal, owner)) {
             metrics.rejected("forbidden");

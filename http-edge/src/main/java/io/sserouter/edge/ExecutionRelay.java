@@ -92,10 +92,9 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
         });
     }
 
-    /** The client's token has expired: tell it, then end the stream. */
     @Override
-    public void expire() {
-        submit(() -> error("token_expired"));
+    public void end(String reason) {
+        submit(() -> error(reason));
     }
 
     /** Ends the stream from outside (client gone, shutdown). */

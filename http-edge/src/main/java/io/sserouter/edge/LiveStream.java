@@ -4,8 +4,8 @@ package io.sserouter.edge;
 interface LiveStream {
     void heartbeat();
 
-    /** Its token expired: say so, then end. */
-    void expire();
+    /** Tell the client why ({@code token_expired}, {@code connection_limit}), then end. */
+    void end(String reason);
 
     /** End it (client gone, shutdown). */
     void stop();

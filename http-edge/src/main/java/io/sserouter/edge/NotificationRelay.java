@@ -95,9 +95,9 @@ final class NotificationRelay implements LiveStream {
     }
 
     @Override
-    public void expire() {
+    public void end(String reason) {
         inbox.submit(() -> {
-            sink.event(null, "error", "{\"reason\":\"token_expired\"}");
+            sink.event(null, "error", "{\"reason\":\"" + reason + "\"}");
             close();
         });
     }

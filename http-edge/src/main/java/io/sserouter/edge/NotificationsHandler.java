@@ -30,6 +30,7 @@ final class NotificationsHandler implements Handler {
     public void handle(Context ctx) throws IOException {
         TokenVerifier.Principal principal = authenticator.authenticate(ctx);
         responses.requireRedis(fanout);
+        responses.admit(ctx, principal);
         HttpSseSink sink = responses.open(ctx);
         NotificationRelay relay = new NotificationRelay(principal.userId(), reader, fanout, sink, settings.clientQueueMax(), writers, metrics);
         responses.track(sink, relay, principal);

@@ -88,6 +88,20 @@ final class RedisFanout implements AutoCloseable {
         }
     }
 
+    /** Adds a listener without waiting for the subscription: for channels the edge listens to for its whole life. */
+    void listen(String channel, Listener listener) {
+        synchronized (lock) {
+            listeners.computeIfAbsent(channel, c -> new CopyOnWriteArraySet<>()).add(listener);
+            if (!confirmed.containsKey(channel)) {
+                confirmed.put(channel, new CompletableFuture<>());
+                JedisPubSub pubSub = current;
+                if (pubSub != null && up) {
+                    send(pubSub, channel);
+                }
+            }
+        }
+    }
+
     void unsubscribe(String channel, Listener listener) {
         synchronized (lock) {
             Set<Listener> set = listeners.get(channel);

@@ -3,7 +3,12 @@ package io.sserouter.edge;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,13 +18,57 @@ final class SseResponses {
     private final EdgeSettings settings;
     private final ScheduledExecutorService timers;
     private final EdgeMetrics metrics;
-    private final Set<LiveStream> open;
+    private final Map<String, Open> open = new ConcurrentHashMap<>();
+    private final UserLimits limits;
+    private final String instance = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicLong counter = new AtomicLong();
 
-    SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, Set<LiveStream> open) {
+    private record Open(LiveStream stream, String userId) {
+    }
+
+    SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, UserLimits limits) {
         this.settings = settings;
         this.timers = timers;
         this.metrics = metrics;
-        this.open = open;
+        this.limits = limits;
+    }
+
+    /** Counts the attempt against the user's rate, across all instances; 429 with Retry-After beyond it. */
+    void admit(Context ctx, TokenVerifier.Principal principal) {
+        try {
+            limits.attempt(principal);
+        } catch (UserLimits.RateLimitedException e) {
+            metrics.rejected("rate_limited");
+            ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds));
+            throw ApiError.of(429, "rate_limited", "too many connection attempts; retry in " + e.retryAfterSeconds + " s");
+        }
+    }
+
+    int size() {
+        return open.size();
+    }
+
+    Collection<LiveStream> streams() {
+        return open.values().stream().map(Open::stream).toList();
+    }
+
+    /** Heartbeats, and keeps this instance's connection slots alive in Redis. */
+    void heartbeat() {
+        open.values().forEach(o -> o.stream().heartbeat());
+        limits.refresh(List.copyOf(open.keySet()));
+    }
+
+    /** Another instance (or this one) took a slot beyond the user's limit: end that stream, if it is here. */
+    void evict(String streamId) {
+        Open stream = open.get(streamId);
+        if (stream != null) {
+            metrics.rejected("connection_limit");
+            stream.stream().end("connection_limit");
+        }
+    }
+
+    String kickChannel() {
+        return limits.kickChannel();
     }
 
     /** Starts the event-stream response; it stays open until the returned sink closes. */
@@ -37,13 +86,20 @@ final class SseResponses {
     /** Registers the stream for heartbeats and shutdown, ends it when its token expires, forgets it when it closes. */
     void track(HttpSseSink sink, LiveStream stream, TokenVerifier.Principal principal) {
         long opened = System.nanoTime();
-        open.add(stream);
+        String id = instance + ":" + counter.incrementAndGet();
+        open.put(id, new Open(stream, principal.userId()));
+        limits.open(principal, id);
         long untilExpiry = principal.expiresAt().toEpochMilli() - System.currentTimeMillis();
-        ScheduledFuture<?> expiry = timers.schedule(stream::expire, Math.max(0, untilExpiry), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> expiry = timers.schedule(() -> stream.end("token_expired"), Math.max(0, untilExpiry), TimeUnit.MILLISECONDS);
         sink.done().whenComplete((ok, error) -> {
             expiry.cancel(false);
-            open.remove(stream);
+            open.remove(id);
             stream.stop();
+            try {
+                limits.close(principal.userId(), id);
+            } catch (RuntimeException redisDown) {
+                // the slot expires by itself
+            }
             metrics.closed(Duration.ofNanos(System.nanoTime() - opened));
         });
     }
