@@ -16,5 +16,5 @@ ENV KAFKA_STATE_DIR=/var/lib/sse-router SSE_HTTP_PORT=8081
 EXPOSE 8081
 VOLUME /var/lib/sse-router
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["java", "-cp", "/app/sse-router-topology.jar", "io.sserouter.topology.HealthCheck"]
+  CMD ["java", "-cp", "/app/sse-router-topology.jar", "io.sserouter.config.HealthCheck"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/sse-router-topology.jar"]

@@ -1,4 +1,4 @@
-package io.sserouter.topology;
+package io.sserouter.config;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +12,7 @@ public final class HealthCheck {
     }
 
     public static void main(String[] args) {
-        String port = System.getenv().getOrDefault("SSE_HTTP_PORT", "8081");
+        String port = System.getenv().getOrDefault("SSE_HTTP_PORT", args.length > 0 ? args[0] : "8080");
         try {
             HttpResponse<Void> response = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
