@@ -67,8 +67,8 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     @Override
     public void onMessage(Published message) {
         if (inbox.full()) {
-            // The writer is stuck on this client; closing the connection from here unblocks it. The client
-            // resumes by Last-Event-ID, and nothing is held in memory for it meanwhile.
+            // This stream is too far behind: end it here rather than queue more. The client resumes by
+            // Last-Event-ID, and nothing is held in memory for it meanwhile.
             if (state != State.CLOSED) {
                 metrics.slowClient();
                 close();
@@ -120,6 +120,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             return;
         }
         long lastSeq = snapshot.path("last_seq").asLong();
+        state = State.LIVE; // before the replay, which may see a closing event and start the close
         if (resumeAfter == null || resumeAfter > lastSeq) {
             send(String.valueOf(lastSeq), "status", json);
             lastSent = lastSeq;
@@ -128,7 +129,6 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             replayUpTo(Long.MAX_VALUE, snapshot);
             lastSent = Math.max(lastSent, lastSeq);
         }
-        state = State.LIVE;
         if (snapshot.path("closed").asBoolean(false)) {
             closeSoon();
         }
