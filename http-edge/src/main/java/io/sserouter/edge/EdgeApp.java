@@ -37,7 +37,8 @@ public final class EdgeApp implements AutoCloseable {
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
-        responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings));
+        responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings),
+                authenticator, fanout);
         metrics.activeConnections(responses::size);
         fanout.listen(responses.kickChannel(), new RedisFanout.Listener() {
             @Override
@@ -50,8 +51,8 @@ public final class EdgeApp implements AutoCloseable {
                 // a missed kick only delays an eviction until that user's next connection
             }
         });
-        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, authenticator, responses);
-        NotificationsHandler notifications = new NotificationsHandler(settings, reader, fanout, writers, metrics, authenticator, responses);
+        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, responses);
+        NotificationsHandler notifications = new NotificationsHandler(settings, reader, fanout, writers, metrics, responses);
         StatusHandler status = new StatusHandler(reader, authenticator);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));

@@ -14,18 +14,16 @@ final class ExecutionEventsHandler implements Handler {
     private final ScheduledExecutorService timers;
     private final Executor writers;
     private final EdgeMetrics metrics;
-    private final Authenticator authenticator;
     private final SseResponses responses;
 
     ExecutionEventsHandler(EdgeSettings settings, RedisReader reader, RedisFanout fanout, ScheduledExecutorService timers,
-                           Executor writers, EdgeMetrics metrics, Authenticator authenticator, SseResponses responses) {
+                           Executor writers, EdgeMetrics metrics, SseResponses responses) {
         this.settings = settings;
         this.reader = reader;
         this.fanout = fanout;
         this.timers = timers;
         this.writers = writers;
         this.metrics = metrics;
-        this.authenticator = authenticator;
         this.responses = responses;
     }
 
@@ -33,24 +31,13 @@ final class ExecutionEventsHandler implements Handler {
     public void handle(Context ctx) throws IOException {
         String id = RequestRules.executionId(ctx);
         Long resumeAfter = RequestRules.lastEventId(ctx);
-        TokenVerifier.Principal principal = authenticator.authenticate(ctx);
-        responses.requireRedis(fanout);
-        responses.admit(ctx, principal);
+        TokenVerifier.Principal principal = responses.admit(ctx);
         String owner = StatusHandler.owner(reader.snapshot(id));
         if (owner != null && !Authenticator.mayRead(principal, owner)) {
             metrics.rejected("forbidden");
             throw ApiError.of(403, "forbidden", "execution " + id + " belongs to another user");
         }
-        HttpSseSink sink = responses.open(ctx);
-        ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, reader, fanout, sink, settings, timers, writers,
-                o -> Authenticator.mayRead(principal, o), metrics);
-        responses.track(sink, relay, principal);
-        try {
-            relay.start();
-        } catch (RedisFanout.UnavailableException e) {
-            metrics.rejected("redis_unavailable");
-            sink.event(null, "error", "{\"reason\":\"unavailable\"}");
-            sink.close();
-        }
+        responses.stream(ctx, principal, sink -> new ExecutionRelay(id, resumeAfter, reader, fanout, sink, settings, timers, writers,
+                o -> Authenticator.mayRead(principal, o), metrics));
     }
 }

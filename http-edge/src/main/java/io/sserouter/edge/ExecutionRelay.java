@@ -54,7 +54,8 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     }
 
     /** Subscribes (confirmed by Redis) before anything is read, then catches up on the writer pool. */
-    void start() throws RedisFanout.UnavailableException {
+    @Override
+    public void start() throws RedisFanout.UnavailableException {
         fanout.subscribe(channel, this);
         submit(this::catchUp);
         timers.schedule(() -> submit(this::giveUpWaiting), settings.firstEventWait().toMillis(), TimeUnit.MILLISECONDS);

@@ -51,7 +51,8 @@ final class NotificationRelay implements LiveStream {
         });
     }
 
-    void start() throws RedisFanout.UnavailableException {
+    @Override
+    public void start() throws RedisFanout.UnavailableException {
         fanout.subscribe(userChannel, listener);
         try {
             fanout.subscribe(broadcastChannel, listener);

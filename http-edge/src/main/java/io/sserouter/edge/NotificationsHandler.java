@@ -12,34 +12,22 @@ final class NotificationsHandler implements Handler {
     private final RedisFanout fanout;
     private final Executor writers;
     private final EdgeMetrics metrics;
-    private final Authenticator authenticator;
     private final SseResponses responses;
 
     NotificationsHandler(EdgeSettings settings, RedisReader reader, RedisFanout fanout, Executor writers, EdgeMetrics metrics,
-                         Authenticator authenticator, SseResponses responses) {
+                         SseResponses responses) {
         this.settings = settings;
         this.reader = reader;
         this.fanout = fanout;
         this.writers = writers;
         this.metrics = metrics;
-        this.authenticator = authenticator;
         this.responses = responses;
     }
 
     @Override
     public void handle(Context ctx) throws IOException {
-        TokenVerifier.Principal principal = authenticator.authenticate(ctx);
-        responses.requireRedis(fanout);
-        responses.admit(ctx, principal);
-        HttpSseSink sink = responses.open(ctx);
-        NotificationRelay relay = new NotificationRelay(principal.userId(), reader, fanout, sink, settings.clientQueueMax(), writers, metrics);
-        responses.track(sink, relay, principal);
-        try {
-            relay.start();
-        } catch (RedisFanout.UnavailableException e) {
-            metrics.rejected("redis_unavailable");
-            sink.event(null, "error", "{\"reason\":\"unavailable\"}");
-            sink.close();
-        }
+        TokenVerifier.Principal principal = responses.admit(ctx);
+        responses.stream(ctx, principal, sink -> new NotificationRelay(principal.userId(), reader, fanout, sink,
+                settings.clientQueueMax(), writers, metrics));
     }
 }

@@ -26,21 +26,51 @@ final class SseResponses {
     private record Open(LiveStream stream, String userId) {
     }
 
-    SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, UserLimits limits) {
+    private final Authenticator authenticator;
+    private final RedisFanout fanout;
+
+    SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, UserLimits limits,
+                 Authenticator authenticator, RedisFanout fanout) {
         this.settings = settings;
         this.timers = timers;
         this.metrics = metrics;
         this.limits = limits;
+        this.authenticator = authenticator;
+        this.fanout = fanout;
     }
 
-    /** Counts the attempt against the user's rate, across all instances; 429 with Retry-After beyond it. */
-    void admit(Context ctx, TokenVerifier.Principal principal) {
+    /**
+     * What every stream route checks before a byte is written: the token, that Redis is reachable (503 with
+     * Retry-After otherwise), and the user's connection rate across all instances (429 with Retry-After beyond it).
+     */
+    TokenVerifier.Principal admit(Context ctx) {
+        TokenVerifier.Principal principal = authenticator.authenticate(ctx);
+        if (!fanout.up()) {
+            metrics.rejected("redis_unavailable");
+            ctx.header("Retry-After", "5");
+            throw ApiError.of(503, "unavailable", "event storage is unreachable; retry shortly");
+        }
         try {
             limits.attempt(principal);
         } catch (UserLimits.RateLimitedException e) {
             metrics.rejected("rate_limited");
             ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds));
             throw ApiError.of(429, "rate_limited", "too many connection attempts; retry in " + e.retryAfterSeconds + " s");
+        }
+        return principal;
+    }
+
+    /** Opens the response, registers the stream and starts it; a stream Redis will not serve ends with an error event. */
+    void stream(Context ctx, TokenVerifier.Principal principal, java.util.function.Function<HttpSseSink, LiveStream> create) throws IOException {
+        HttpSseSink sink = open(ctx);
+        LiveStream stream = create.apply(sink);
+        track(sink, stream, principal);
+        try {
+            stream.start();
+        } catch (RedisFanout.UnavailableException e) {
+            metrics.rejected("redis_unavailable");
+            sink.event(null, "error", "{\"reason\":\"unavailable\"}");
+            sink.close();
         }
     }
 
@@ -72,7 +102,7 @@ final class SseResponses {
     }
 
     /** Starts the event-stream response; it stays open until the returned sink closes. */
-    HttpSseSink open(Context ctx) throws IOException {
+    private HttpSseSink open(Context ctx) throws IOException {
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
@@ -84,7 +114,7 @@ final class SseResponses {
     }
 
     /** Registers the stream for heartbeats and shutdown, ends it when its token expires, forgets it when it closes. */
-    void track(HttpSseSink sink, LiveStream stream, TokenVerifier.Principal principal) {
+    private void track(HttpSseSink sink, LiveStream stream, TokenVerifier.Principal principal) {
         long opened = System.nanoTime();
         String id = instance + ":" + counter.incrementAndGet();
         open.put(id, new Open(stream, principal.userId()));
@@ -102,12 +132,5 @@ final class SseResponses {
             }
             metrics.closed(Duration.ofNanos(System.nanoTime() - opened));
         });
-    }
-
-    void requireRedis(RedisFanout fanout) {
-        if (!fanout.up()) {
-            metrics.rejected("redis_unavailable");
-            throw ApiError.of(503, "unavailable", "event storage is unreachable; retry shortly");
-        }
     }
 }
