@@ -64,8 +64,4 @@ final class EdgeMetrics {
             }
         }
     }
-
-    double sentTotal() {
-        return sent.count();
-    }
 }

@@ -46,14 +46,6 @@ class RedisReader implements AutoCloseable {
         return client.hgetAll(keys.broadcastLatest()).values();
     }
 
-    boolean ping() {
-        try {
-            return "PONG".equals(client.ping());
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     @Override
     public void close() {
         client.close();

@@ -1,6 +1,5 @@
 package io.sserouter.edge;
 
-import io.sserouter.config.EventTypes;
 import io.sserouter.config.RedisKeys;
 import java.net.URI;
 import redis.clients.jedis.Jedis;
@@ -50,10 +49,6 @@ final class FakeTopology implements AutoCloseable {
             boolean last = close && seq == n;
             write(id, seq, last ? "result_stored" : "pod_running", "alice", last);
         }
-    }
-
-    static boolean closing(String type) {
-        return EventTypes.closes(type);
     }
 
     @Override

@@ -76,10 +76,6 @@ public final class RedisSink implements AutoCloseable {
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
     }
 
-    public RedisKeys keys() {
-        return keys;
-    }
-
     /** Performs every write of the batch, in order, in one round trip. */
     Outcome write(List<SinkWrite> batch) throws UnavailableException {
         try {
@@ -146,15 +142,6 @@ public final class RedisSink implements AutoCloseable {
         if (force || executionSha == null) {
             executionSha = client.scriptLoad(EXECUTION_SCRIPT);
             publishOnceSha = client.scriptLoad(PUBLISH_ONCE_SCRIPT);
-        }
-    }
-
-    /** True when Redis answers. */
-    boolean ping() {
-        try {
-            return "PONG".equals(client.ping());
-        } catch (JedisException e) {
-            return false;
         }
     }
 

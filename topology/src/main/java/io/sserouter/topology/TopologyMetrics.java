@@ -3,7 +3,6 @@ package io.sserouter.topology;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,10 +35,6 @@ public final class TopologyMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         registry.gauge("sse.router.redis.up", redisUp);
         registry.gauge("sse.router.redis.pending.writes", pending);
-    }
-
-    public MeterRegistry registry() {
-        return registry;
     }
 
     void processed(String kind) {
@@ -90,9 +85,5 @@ public final class TopologyMetrics {
 
     double deadLetteredTotal() {
         return deadLettered.values().stream().mapToDouble(Counter::count).sum();
-    }
-
-    Duration redisWriteMax() {
-        return Duration.ofNanos((long) redisBatch.max(TimeUnit.NANOSECONDS));
     }
 }

@@ -118,10 +118,6 @@ final class TopologyHarness implements AutoCloseable {
         return driver.getKeyValueStore(Catalogue.STATUS_STORE);
     }
 
-    long pending() {
-        return metrics.pending();
-    }
-
     @Override
     public void close() {
         driver.close();
