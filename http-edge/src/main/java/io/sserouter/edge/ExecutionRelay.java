@@ -188,10 +188,11 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             if (entry.seq() > upTo) {
                 break;
             }
-            send(String.valueOf(entry.seq()), Published.parse(entry.envelope()).eventType(), entry.envelope());
+            Published logged = Published.parse(entry.envelope());
+            send(String.valueOf(entry.seq()), logged.eventType(), entry.envelope());
             metrics.replayed();
             lastSent = entry.seq();
-            if (Published.parse(entry.envelope()).closing()) {
+            if (logged.closing()) {
                 closeSoon();
             }
         }

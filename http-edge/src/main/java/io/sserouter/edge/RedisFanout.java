@@ -66,20 +66,7 @@ final class RedisFanout implements AutoCloseable {
 
     /** Adds a listener and returns once Redis confirmed the channel's subscription, so nothing published after is missed. */
     void subscribe(String channel, Listener listener) throws UnavailableException {
-        CompletableFuture<Void> confirmation;
-        synchronized (lock) {
-            listeners.computeIfAbsent(channel, c -> new CopyOnWriteArraySet<>()).add(listener);
-            confirmation = confirmed.get(channel);
-            if (confirmation == null) {
-                // in the map before SUBSCRIBE goes out: the confirmation may arrive at once, on the subscriber thread
-                confirmation = new CompletableFuture<>();
-                confirmed.put(channel, confirmation);
-                JedisPubSub pubSub = current;
-                if (pubSub != null && up) {
-                    send(pubSub, channel);
-                }
-            }
-        }
+        CompletableFuture<Void> confirmation = register(channel, listener);
         try {
             confirmation.get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -90,15 +77,24 @@ final class RedisFanout implements AutoCloseable {
 
     /** Adds a listener without waiting for the subscription: for channels the edge listens to for its whole life. */
     void listen(String channel, Listener listener) {
+        register(channel, listener);
+    }
+
+    /** Adds the listener; the first one of a channel subscribes it (now if connected, else on connect). */
+    private CompletableFuture<Void> register(String channel, Listener listener) {
         synchronized (lock) {
             listeners.computeIfAbsent(channel, c -> new CopyOnWriteArraySet<>()).add(listener);
-            if (!confirmed.containsKey(channel)) {
-                confirmed.put(channel, new CompletableFuture<>());
+            CompletableFuture<Void> confirmation = confirmed.get(channel);
+            if (confirmation == null) {
+                // in the map before SUBSCRIBE goes out: the confirmation may arrive at once, on the subscriber thread
+                confirmation = new CompletableFuture<>();
+                confirmed.put(channel, confirmation);
                 JedisPubSub pubSub = current;
                 if (pubSub != null && up) {
                     send(pubSub, channel);
                 }
             }
+            return confirmation;
         }
     }
 
