@@ -51,8 +51,9 @@ public final class EdgeApp implements AutoCloseable {
                 // a missed kick only delays an eviction until that user's next connection
             }
         });
-        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(settings, reader, fanout, timers, writers, metrics, responses);
-        NotificationsHandler notifications = new NotificationsHandler(settings, reader, fanout, writers, metrics, responses);
+        StreamDeps deps = new StreamDeps(settings, reader, fanout, timers, writers, metrics);
+        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(deps, responses);
+        NotificationsHandler notifications = new NotificationsHandler(deps, responses);
         StatusHandler status = new StatusHandler(reader, authenticator);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sserouter.config.Json;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,19 +34,18 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     private volatile State state = State.STARTING;
     private long lastSent = -1;
 
-    ExecutionRelay(String executionId, Long resumeAfter, RedisReader reader, RedisFanout fanout, SseSink sink, EdgeSettings settings,
-                   ScheduledExecutorService timers, Executor writers, Predicate<String> mayRead, EdgeMetrics metrics) {
+    ExecutionRelay(String executionId, Long resumeAfter, SseSink sink, Predicate<String> mayRead, StreamDeps deps) {
         this.executionId = executionId;
         this.resumeAfter = resumeAfter;
-        this.channel = reader.keys().execChannel(executionId);
-        this.reader = reader;
-        this.fanout = fanout;
+        this.channel = deps.reader().keys().execChannel(executionId);
+        this.reader = deps.reader();
+        this.fanout = deps.fanout();
         this.sink = sink;
-        this.settings = settings;
-        this.timers = timers;
+        this.settings = deps.settings();
+        this.timers = deps.timers();
         this.mayRead = mayRead;
-        this.metrics = metrics;
-        this.inbox = new SerialInbox(writers, settings.clientQueueMax(), () -> {
+        this.metrics = deps.metrics();
+        this.inbox = new SerialInbox(deps.writers(), settings.clientQueueMax(), () -> {
             metrics.failure();
             close();
         });

@@ -2,7 +2,6 @@ package io.sserouter.edge;
 
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -38,14 +37,14 @@ final class NotificationRelay implements LiveStream {
     /** Latest broadcasts sent at connect; a live copy of one of them (published during the connect) is not sent again. */
     private Set<String> sentAtConnect = new HashSet<>();
 
-    NotificationRelay(String userId, RedisReader reader, RedisFanout fanout, SseSink sink, int queueMax, Executor writers, EdgeMetrics metrics) {
-        this.userChannel = reader.keys().notifications(userId);
-        this.broadcastChannel = reader.keys().broadcast();
-        this.reader = reader;
-        this.fanout = fanout;
+    NotificationRelay(String userId, SseSink sink, StreamDeps deps) {
+        this.userChannel = deps.reader().keys().notifications(userId);
+        this.broadcastChannel = deps.reader().keys().broadcast();
+        this.reader = deps.reader();
+        this.fanout = deps.fanout();
         this.sink = sink;
-        this.metrics = metrics;
-        this.inbox = new SerialInbox(writers, queueMax, () -> {
+        this.metrics = deps.metrics();
+        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), () -> {
             metrics.failure();
             close();
         });

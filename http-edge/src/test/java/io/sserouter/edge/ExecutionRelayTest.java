@@ -73,8 +73,8 @@ class ExecutionRelayTest {
     }
 
     private ExecutionRelay relay(String id, Long resumeAfter, RecordingSink sink, RedisReader withReader, Predicate<String> mayRead) throws Exception {
-        ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, withReader, fanout, sink, settings, timers, writers, mayRead,
-                new EdgeMetrics(new SimpleMeterRegistry()));
+        ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, sink, mayRead,
+                new StreamDeps(settings, withReader, fanout, timers, writers, new EdgeMetrics(new SimpleMeterRegistry())));
         relay.start();
         relays.add(relay);
         return relay;
