@@ -26,19 +26,23 @@ public final class EdgeApp implements AutoCloseable {
     private final ExecutorService writers;
     private final SseResponses responses;
     private final Javalin http;
+    private final Shutdown shutdown;
+    private final java.time.Duration grace;
 
     private EdgeApp(EdgeSettings settings) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         EdgeMetrics metrics = new EdgeMetrics(registry);
+        grace = settings.shutdownGrace();
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
         fanout = new RedisFanout(settings.redis());
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
+        shutdown = new Shutdown(registry);
         responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings),
-                authenticator, fanout);
+                authenticator, fanout, shutdown::draining);
         metrics.activeConnections(responses::size);
         fanout.listen(responses.kickChannel(), new RedisFanout.Listener() {
             @Override
@@ -60,7 +64,7 @@ public final class EdgeApp implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
             cfg.http.asyncTimeout = 0;
             cfg.startup.showJavalinBanner = false;
-            Routes.configure(cfg, executionEvents, notifications, status, fanout::up, registry);
+            Routes.configure(cfg, executionEvents, notifications, status, () -> fanout.up() && !shutdown.draining(), registry);
         });
         long beat = settings.heartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> {
@@ -86,6 +90,16 @@ public final class EdgeApp implements AutoCloseable {
         return responses.size();
     }
 
+    /**
+     * Graceful stop (SIGTERM): not ready and refusing new streams at once, open streams told to reconnect elsewhere
+     * over the grace period, the rest closed, then {@link #close()}. Returns within the grace period plus a few seconds.
+     */
+    public void shutdown() {
+        shutdown.drain(grace, responses::streams, responses::size);
+        close();
+    }
+
+    /** Immediate stop: open streams end now (their clients resume elsewhere by Last-Event-ID). */
     @Override
     public void close() {
         responses.streams().forEach(LiveStream::stop);

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param firstEventWait   how long a stream for an execution with no event yet waits before {@code not_found}
  * @param clientQueueMax     events waiting to be processed for one client before it is considered too slow and disconnected
  * @param clientBufferBytes  bytes written for one client but not yet taken by its connection, before the same
+ * @param shutdownGrace      on SIGTERM, how long open streams get to move to another instance before the rest are closed
  */
 public record EdgeSettings(
         int httpPort,
@@ -26,6 +27,7 @@ public record EdgeSettings(
         int maxConnectionsPerUser,
         int maxConnectionsAdmin,
         int connectRatePerMinute,
+        Duration shutdownGrace,
         byte[] jwtSecret,
         RedisSettings redis) {
 
@@ -51,6 +53,7 @@ public record EdgeSettings(
                 env.integer("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
                 env.integer("SSE_MAX_CONNECTIONS_ADMIN", 100, 1, 1_000_000),
                 env.integer("SSE_CONNECT_RATE_PER_MINUTE", 100, 1, 1_000_000),
+                Duration.ofSeconds(env.integer("SSE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)),
                 secret(env),
                 RedisSettings.fromEnv(env));
         env.check();

@@ -96,6 +96,15 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
         submit(() -> error(reason));
     }
 
+    @Override
+    public void shutdown(long reconnectAfterMillis) {
+        submit(() -> {
+            if (!sink.retry(reconnectAfterMillis) || !sink.event(null, "shutdown", Shutdown.data(reconnectAfterMillis))) {
+                close();
+            }
+        });
+    }
+
     /** Ends the stream from outside (client gone, shutdown). */
     @Override
     public void stop() {

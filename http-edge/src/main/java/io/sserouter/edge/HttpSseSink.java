@@ -41,7 +41,8 @@ final class HttpSseSink implements SseSink, WriteListener {
         return done;
     }
 
-    boolean retry(long millis) {
+    @Override
+    public boolean retry(long millis) {
         return write("retry: " + millis + "\n\n");
     }
 

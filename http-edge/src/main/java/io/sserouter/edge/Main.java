@@ -17,7 +17,7 @@ public final class Main {
             return;
         }
         EdgeApp app = EdgeApp.start(settings);
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(app::shutdown, "shutdown"));
         Thread.currentThread().join();
     }
 }

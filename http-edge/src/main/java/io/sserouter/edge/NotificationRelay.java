@@ -103,6 +103,15 @@ final class NotificationRelay implements LiveStream {
     }
 
     @Override
+    public void shutdown(long reconnectAfterMillis) {
+        inbox.submit(() -> {
+            if (!sink.retry(reconnectAfterMillis) || !sink.event(null, "shutdown", Shutdown.data(reconnectAfterMillis))) {
+                close();
+            }
+        });
+    }
+
+    @Override
     public void stop() {
         inbox.submit(this::close);
     }

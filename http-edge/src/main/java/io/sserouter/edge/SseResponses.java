@@ -29,8 +29,11 @@ final class SseResponses {
     private final Authenticator authenticator;
     private final RedisFanout fanout;
 
+    private final java.util.function.BooleanSupplier draining;
+
     SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, UserLimits limits,
-                 Authenticator authenticator, RedisFanout fanout) {
+                 Authenticator authenticator, RedisFanout fanout, java.util.function.BooleanSupplier draining) {
+        this.draining = draining;
         this.settings = settings;
         this.timers = timers;
         this.metrics = metrics;
@@ -40,10 +43,16 @@ final class SseResponses {
     }
 
     /**
-     * What every stream route checks before a byte is written: the token, that Redis is reachable (503 with
-     * Retry-After otherwise), and the user's connection rate across all instances (429 with Retry-After beyond it).
+     * What every stream route checks before a byte is written: that this instance is not shutting down, the token,
+     * that Redis is reachable (503 with Retry-After otherwise), and the user's connection rate across all instances
+     * (429 with Retry-After beyond it).
      */
     TokenVerifier.Principal admit(Context ctx) {
+        if (draining.getAsBoolean()) {
+            metrics.rejected("draining");
+            ctx.header("Retry-After", "1");
+            throw ApiError.of(503, "draining", "this instance is shutting down; reconnect to another one");
+        }
         TokenVerifier.Principal principal = authenticator.authenticate(ctx);
         if (!fanout.up()) {
             metrics.rejected("redis_unavailable");
@@ -78,7 +87,7 @@ final class SseResponses {
         return open.size();
     }
 
-    Collection<LiveStream> streams() {
+    List<LiveStream> streams() {
         return open.values().stream().map(Open::stream).toList();
     }
 

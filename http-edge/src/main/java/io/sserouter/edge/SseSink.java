@@ -7,5 +7,8 @@ interface SseSink {
 
     boolean comment(String text);
 
+    /** Sets the client's reconnection delay ({@code retry:}). */
+    boolean retry(long millis);
+
     void close();
 }

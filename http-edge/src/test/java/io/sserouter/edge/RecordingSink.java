@@ -39,6 +39,11 @@ final class RecordingSink implements SseSink {
     }
 
     @Override
+    public boolean retry(long millis) {
+        return !closed;
+    }
+
+    @Override
     public void close() {
         closed = true;
         stalled = false;

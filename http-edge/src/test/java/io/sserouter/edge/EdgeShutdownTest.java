@@ -1,0 +1,127 @@
+package io.sserouter.edge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.config.Json;
+import io.sserouter.testkit.Infra;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** SIGTERM's graceful path: not ready at once, streams told to move, new streams refused, the rest closed, bounded. */
+class EdgeShutdownTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + Tokens.user("alice"));
+    private final List<SseTestClient> clients = new ArrayList<>();
+    private FakeTopology topology;
+
+    @AfterEach
+    void cleanUp() {
+        clients.forEach(SseTestClient::close);
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    private EdgeApp start(String prefix, int graceSeconds) {
+        EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", prefix,
+                "SSE_HTTP_PORT", "0", "SSE_SHUTDOWN_GRACE_SECONDS", String.valueOf(graceSeconds), "SSE_JWT_SECRET", Tokens.SECRET));
+        topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
+        return EdgeApp.start(settings);
+    }
+
+    private SseTestClient follow(EdgeApp edge, String execution) {
+        SseTestClient client = new SseTestClient(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution), ALICE);
+        clients.add(client);
+        return client;
+    }
+
+    private static HttpResponse<String> get(EdgeApp edge, String path, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
+        headers.forEach(request::header);
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static SseTestClient.Frame awaitEvent(SseTestClient client, String event) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (SseTestClient.Frame frame : client.events()) {
+                if (event.equals(frame.event())) {
+                    return frame;
+                }
+            }
+            client.await(client.events().size() + 1, Duration.ofMillis(100));
+        }
+        throw new AssertionError("no " + event + " event; got " + client.all());
+    }
+
+    @Test
+    void drainingRefusesNewStreamsTellsOpenOnesToMoveKeepsRelayingThenClosesTheRest() throws Exception {
+        EdgeApp edge = start("shut1:", 3);
+        topology.writeAll("d1", 2, false);
+        topology.writeAll("d2", 2, false);
+        List<SseTestClient> open = List.of(follow(edge, "d1"), follow(edge, "d2"), follow(edge, "d1"));
+        open.forEach(c -> assertEquals("status", c.await(1, WAIT).get(0).event()));
+        assertEquals(200, get(edge, "/health/ready", Map.of()).statusCode());
+
+        long started = System.nanoTime();
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(edge::shutdown);
+
+        for (SseTestClient client : open) {
+            SseTestClient.Frame shutdown = awaitEvent(client, "shutdown");
+            JsonNode data = Json.MAPPER.readTree(shutdown.data());
+            assertEquals("draining", data.get("reason").asText());
+            long delay = data.get("reconnect_after_ms").asLong();
+            assertTrue(delay >= 0 && delay < 3_000, "reconnect delay within the grace period: " + delay);
+            List<SseTestClient.Frame> all = client.all();
+            SseTestClient.Frame before = all.get(all.indexOf(shutdown) - 1);
+            assertEquals(String.valueOf(delay), before.retry(), "a retry: hint of the same delay comes first");
+        }
+        HttpResponse<String> ready = get(edge, "/health/ready", Map.of());
+        assertEquals(503, ready.statusCode());
+        HttpResponse<String> refused = get(edge, "/api/v1/events/executions/d1", ALICE);
+        assertEquals(503, refused.statusCode());
+        assertEquals("draining", Json.MAPPER.readTree(refused.body()).get("error").asText());
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+        assertTrue(get(edge, "/metrics", Map.of()).body().contains("sse_shutdown_phase 1.0"));
+
+        topology.write("d1", 3, "pod_running", "alice", false);
+        assertTrue(open.get(0).await(4, WAIT).stream().anyMatch(f -> "3".equals(f.id())), "still relaying while draining");
+
+        stopped.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        for (SseTestClient client : open) {
+            assertTrue(client.awaitEnd(WAIT), "stream closed at the end of the grace period");
+        }
+        assertTrue(tookMillis >= 2_500, "clients that stay get the grace period: " + tookMillis + " ms");
+    }
+
+    @Test
+    void clientsThatLeaveWhenToldLetTheDrainFinishBeforeTheGracePeriod() throws Exception {
+        EdgeApp edge = start("shut2:", 30);
+        topology.writeAll("q1", 1, false);
+        List<SseTestClient> open = List.of(follow(edge, "q1"), follow(edge, "q1"));
+        open.forEach(c -> c.await(1, WAIT));
+
+        long started = System.nanoTime();
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(edge::shutdown);
+        for (SseTestClient client : open) {
+            awaitEvent(client, "shutdown");
+            client.close(); // a well-behaved client moves on at once
+        }
+        stopped.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(tookMillis < 15_000, "no waiting for streams that are gone: " + tookMillis + " ms");
+        assertEquals(0, edge.openStreams());
+    }
+}
