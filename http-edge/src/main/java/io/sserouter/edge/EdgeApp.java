@@ -64,6 +64,7 @@ public final class EdgeApp implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
             cfg.http.asyncTimeout = 0;
             cfg.startup.showJavalinBanner = false;
+            HttpServer.configure(cfg, settings);
             Routes.configure(cfg, executionEvents, notifications, status, () -> fanout.up() && !shutdown.draining(), registry);
         });
         long beat = settings.heartbeat().toMillis();
@@ -74,7 +75,7 @@ public final class EdgeApp implements AutoCloseable {
                 LOG.warn("Heartbeat round failed: {}", e.toString());
             }
         }, beat, beat, TimeUnit.MILLISECONDS);
-        http.start(settings.httpPort());
+        http.start();
         LOG.info("sse-router edge listening on :{}", http.port());
     }
 

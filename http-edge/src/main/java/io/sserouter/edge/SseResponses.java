@@ -23,6 +23,8 @@ final class SseResponses {
     private final String instance = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong counter = new AtomicLong();
 
+    private static final int STREAM_BUFFER_BYTES = 2_048;
+
     private record Open(LiveStream stream, String userId) {
     }
 
@@ -113,6 +115,8 @@ final class SseResponses {
     /** Starts the event-stream response; it stays open until the returned sink closes. */
     private HttpSseSink open(Context ctx) throws IOException {
         ctx.status(200);
+        // The response's aggregation buffer is held for as long as the stream is open: keep it to one event's size.
+        ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
