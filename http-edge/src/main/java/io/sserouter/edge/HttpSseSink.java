@@ -27,9 +27,19 @@ final class HttpSseSink implements SseSink, WriteListener {
     private long pendingBytes;
     private boolean nonBlocking;
     private final java.util.concurrent.ScheduledExecutorService timers;
+    private final GzipFrames gzip;
 
+    /** @param gzip the stream's encoder, or null to write frames as they are */
     HttpSseSink(HttpServletRequest request, ServletOutputStream out, long maxPendingBytes, Runnable onOverflow,
-                java.util.concurrent.ScheduledExecutorService timers) {
+                java.util.concurrent.ScheduledExecutorService timers, GzipFrames gzip) {
+        this.gzip = gzip;
+        if (gzip != null) {
+            done.whenComplete((ok, error) -> {
+                synchronized (pending) {
+                    gzip.end();
+                }
+            });
+        }
         this.request = request;
         this.out = out;
         this.maxPendingBytes = maxPendingBytes;
@@ -73,6 +83,12 @@ final class HttpSseSink implements SseSink, WriteListener {
         boolean overflow = false;
         try {
             synchronized (pending) {
+                if (done.isDone()) {
+                    return false;
+                }
+                if (gzip != null) {
+                    bytes = gzip.encode(bytes);
+                }
                 if (!nonBlocking && !request.isAsyncStarted()) {
                     out.write(bytes); // still in the request's own thread: a plain write, before the response goes async
                     out.flush();
@@ -143,6 +159,24 @@ final class HttpSseSink implements SseSink, WriteListener {
             return;
         }
         synchronized (pending) {
+            if (gzip != null && !done.isDone()) {
+                byte[] end = gzip.finish();
+                if (!nonBlocking) {
+                    try {
+                        out.write(end);
+                    } catch (IOException | RuntimeException e) {
+                        // the client is gone
+                    }
+                } else {
+                    pending.add(end);
+                    pendingBytes += end.length;
+                    try {
+                        drain();
+                    } catch (IOException | RuntimeException e) {
+                        pending.clear();
+                    }
+                }
+            }
             if (pending.isEmpty() || !nonBlocking) {
                 done.complete(null);
                 return;

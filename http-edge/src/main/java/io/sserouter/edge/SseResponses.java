@@ -24,6 +24,8 @@ final class SseResponses {
     private final AtomicLong counter = new AtomicLong();
 
     private static final int STREAM_BUFFER_BYTES = 2_048;
+    /** Each compressed stream holds a deflater (about 256 KB native); beyond this many, streams go uncompressed. */
+    private final java.util.concurrent.Semaphore gzipStreams;
 
     private record Open(LiveStream stream, String userId) {
     }
@@ -36,6 +38,7 @@ final class SseResponses {
     SseResponses(EdgeSettings settings, ScheduledExecutorService timers, EdgeMetrics metrics, UserLimits limits,
                  Authenticator authenticator, RedisFanout fanout, java.util.function.BooleanSupplier draining) {
         this.draining = draining;
+        this.gzipStreams = new java.util.concurrent.Semaphore(settings.gzipMaxStreams());
         this.settings = settings;
         this.timers = timers;
         this.metrics = metrics;
@@ -120,10 +123,41 @@ final class SseResponses {
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
-        HttpSseSink sink = new HttpSseSink(ctx.req(), ctx.res().getOutputStream(), settings.clientBufferBytes(), metrics::slowClient, timers);
+        ctx.header("Vary", "Accept-Encoding");
+        GzipFrames gzip = null;
+        if (acceptsGzip(ctx.header("Accept-Encoding")) && gzipStreams.tryAcquire()) {
+            ctx.header("Content-Encoding", "gzip");
+            gzip = new GzipFrames();
+        }
+        HttpSseSink sink = new HttpSseSink(ctx.req(), ctx.res().getOutputStream(), settings.clientBufferBytes(), metrics::slowClient, timers, gzip);
+        if (gzip != null) {
+            sink.done().whenComplete((ok, error) -> gzipStreams.release());
+        }
         ctx.future(sink::done);
         sink.retry(settings.retry().toMillis());
         return sink;
+    }
+
+    /** True when the client lists gzip (or *) in Accept-Encoding without {@code q=0}. */
+    static boolean acceptsGzip(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return false;
+        }
+        for (String part : acceptEncoding.split(",")) {
+            String[] fields = part.split(";");
+            String coding = fields[0].trim();
+            if (coding.equalsIgnoreCase("gzip") || coding.equals("*")) {
+                boolean refused = false;
+                for (int i = 1; i < fields.length; i++) {
+                    String param = fields[i].trim().replace(" ", "");
+                    refused |= param.matches("[qQ]=0(\\.0*)?");
+                }
+                if (!refused) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Registers the stream for heartbeats and shutdown, ends it when its token expires, forgets it when it closes. */
