@@ -40,6 +40,14 @@ public record RedisKeys(String prefix) {
         return prefix + "broadcast:latest";
     }
 
+    /**
+     * Epoch milliseconds of the last moment a topology instance was running and reached Kafka; every healthy
+     * instance refreshes it, so its age tells a quiet execution from a stalled pipeline.
+     */
+    public String pipelineHeartbeat() {
+        return prefix + "pipeline:heartbeat";
+    }
+
     /** Marker that one notification or system event was already published (they have no seq to dedupe by). */
     public String published(String scope, String dedupId) {
         return prefix + "seen:" + scope + ":" + dedupId;

@@ -55,10 +55,13 @@ public final class EdgeApp implements AutoCloseable {
                 // a missed kick only delays an eviction until that user's next connection
             }
         });
-        StreamDeps deps = new StreamDeps(settings, reader, fanout, timers, writers, metrics);
+        PipelineHealth pipeline = new PipelineHealth(reader);
+        timers.scheduleWithFixedDelay(pipeline::refresh, 0, 2, TimeUnit.SECONDS);
+        metrics.pipelineHeartbeatAge(pipeline::heartbeatAgeSeconds);
+        StreamDeps deps = new StreamDeps(settings, reader, fanout, timers, writers, metrics, pipeline);
         ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(deps, responses);
         NotificationsHandler notifications = new NotificationsHandler(deps, responses);
-        StatusHandler status = new StatusHandler(reader, authenticator);
+        StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written

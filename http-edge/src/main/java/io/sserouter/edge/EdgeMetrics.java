@@ -31,6 +31,12 @@ final class EdgeMetrics {
         registry.gauge("sse.connections.active", java.util.List.of(), count, s -> s.get().doubleValue());
     }
 
+    void pipelineHeartbeatAge(Supplier<Number> seconds) {
+        io.micrometer.core.instrument.Gauge.builder("sse.pipeline.heartbeat.age.seconds", seconds, s -> s.get().doubleValue())
+                .description("Seconds since a topology instance last reported itself running and connected to Kafka (-1: never)")
+                .register(registry);
+    }
+
     void sent() {
         sent.increment();
     }

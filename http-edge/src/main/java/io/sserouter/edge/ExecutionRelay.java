@@ -29,6 +29,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     private final ScheduledExecutorService timers;
     private final Predicate<String> mayRead;
     private final EdgeMetrics metrics;
+    private final PipelineHealth pipeline;
     private final SerialInbox inbox;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile State state = State.STARTING;
@@ -45,6 +46,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
         this.timers = deps.timers();
         this.mayRead = mayRead;
         this.metrics = deps.metrics();
+        this.pipeline = deps.pipeline();
         this.inbox = new SerialInbox(deps.writers(), settings.clientQueueMax(), () -> {
             metrics.failure();
             close();
@@ -130,7 +132,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
         long lastSeq = snapshot.path("last_seq").asLong();
         state = State.LIVE; // before the replay, which may see a closing event and start the close
         if (resumeAfter == null || resumeAfter > lastSeq) {
-            send(String.valueOf(lastSeq), "status", json);
+            send(String.valueOf(lastSeq), "status", pipeline.describe(json));
             lastSent = lastSeq;
         } else {
             lastSent = resumeAfter;

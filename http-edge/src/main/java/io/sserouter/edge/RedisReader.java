@@ -41,6 +41,16 @@ class RedisReader implements AutoCloseable {
         return out;
     }
 
+    /** Epoch millis of the pipeline's last heartbeat, or null when there is none. */
+    Long pipelineHeartbeat() {
+        String value = client.get(keys.pipelineHeartbeat());
+        try {
+            return value == null ? null : Long.valueOf(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** The latest system event of each type, as published. */
     java.util.Collection<String> latestBroadcasts() {
         return client.hgetAll(keys.broadcastLatest()).values();

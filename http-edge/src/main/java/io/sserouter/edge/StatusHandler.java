@@ -8,7 +8,10 @@ final class StatusHandler implements Handler {
     private final RedisReader reader;
     private final Authenticator authenticator;
 
-    StatusHandler(RedisReader reader, Authenticator authenticator) {
+    private final PipelineHealth pipeline;
+
+    StatusHandler(RedisReader reader, Authenticator authenticator, PipelineHealth pipeline) {
+        this.pipeline = pipeline;
         this.reader = reader;
         this.authenticator = authenticator;
     }
@@ -41,6 +44,6 @@ final class StatusHandler implements Handler {
             throw ApiError.of(403, "forbidden", "execution " + id + " belongs to another user");
         }
         ctx.header("Cache-Control", "no-cache");
-        ctx.contentType("application/json").result(snapshot);
+        ctx.contentType("application/json").result(pipeline.describe(snapshot));
     }
 }

@@ -102,6 +102,45 @@ class EdgeHttpTest {
     }
 
     @Test
+    void snapshotsSayHowOldTheyAreAndWhetherThePipelineIsAlive() throws Exception {
+        String heartbeat = new io.sserouter.config.RedisKeys("http:").pipelineHeartbeat();
+        try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
+            redis.del(heartbeat);
+            topology.writeAll("h9", 1, false);
+            redis.set("http:exec:h9:status", Json.read(redis.get("http:exec:h9:status"), com.fasterxml.jackson.databind.node.ObjectNode.class)
+                    .put("updated_at", java.time.Instant.now().minusSeconds(600).toString()).toString());
+            JsonNode stalled = awaitPipeline("h9", false);
+            assertTrue(stalled.get("age_seconds").asLong() >= 600, "a quiet execution's snapshot is old: " + stalled);
+            assertTrue(stalled.at("/pipeline/heartbeat_age_seconds").isNull(), "no topology has ever reported: " + stalled);
+
+            redis.set(heartbeat, String.valueOf(System.currentTimeMillis()));
+            JsonNode alive = awaitPipeline("h9", true);
+            assertTrue(alive.at("/pipeline/heartbeat_age_seconds").asLong() < 10);
+
+            redis.set(heartbeat, String.valueOf(System.currentTimeMillis() - 120_000));
+            assertTrue(awaitPipeline("h9", false).at("/pipeline/heartbeat_age_seconds").asLong() >= 120, "a stopped pipeline shows");
+            try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h9"), ALICE)) {
+                JsonNode status = Json.read(client.await(1, WAIT).get(0).data(), JsonNode.class);
+                assertTrue(status.at("/pipeline/stalled").asBoolean(), "the status event says the same: " + status);
+            }
+        }
+    }
+
+    /** The status route's answer once the edge's view of the pipeline heartbeat says {@code alive}. */
+    private static JsonNode awaitPipeline(String execution, boolean alive) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        JsonNode body;
+        do {
+            body = Json.read(get("/api/v1/executions/" + execution + "/status", ALICE).body(), JsonNode.class);
+            if (body.at("/pipeline/stalled").asBoolean() != alive) {
+                return body;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("pipeline never " + (alive ? "alive" : "stalled") + ": " + body);
+    }
+
+    @Test
     void badRequestsGetA4xxWithAJsonReason() throws Exception {
         Map<String, String> cases = Map.of(
                 "/api/v1/events/executions/bad%20id", "invalid_execution_id",

@@ -74,7 +74,8 @@ class ExecutionRelayTest {
 
     private ExecutionRelay relay(String id, Long resumeAfter, RecordingSink sink, RedisReader withReader, Predicate<String> mayRead) throws Exception {
         ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, sink, mayRead,
-                new StreamDeps(settings, withReader, fanout, timers, writers, new EdgeMetrics(new SimpleMeterRegistry())));
+                new StreamDeps(settings, withReader, fanout, timers, writers, new EdgeMetrics(new SimpleMeterRegistry()),
+                        new PipelineHealth(withReader)));
         relay.start();
         relays.add(relay);
         return relay;

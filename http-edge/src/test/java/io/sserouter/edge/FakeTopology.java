@@ -35,7 +35,7 @@ final class FakeTopology implements AutoCloseable {
 
     private void write(String id, long seq, String type, String owner, boolean closed, String envelope) {
         String snapshot = "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"")
-                + ",\"last_seq\":" + seq + ",\"last_event_type\":\"" + type + "\",\"terminal\":" + closed + ",\"closed\":" + closed + "}";
+                + ",\"last_seq\":" + seq + ",\"last_event_type\":\"" + type + "\",\"terminal\":" + closed + ",\"closed\":" + closed + ",\"updated_at\":\"" + java.time.Instant.now() + "\"}";
         Transaction tx = redis.multi();
         tx.xadd(keys.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(maxLen), java.util.Map.of(RedisKeys.LOG_FIELD, envelope));
         tx.set(keys.execStatus(id), snapshot);

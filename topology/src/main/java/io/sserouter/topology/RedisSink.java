@@ -145,6 +145,11 @@ public final class RedisSink implements AutoCloseable {
         }
     }
 
+    /** Marks the pipeline alive now (kept an hour, so an old mark still says when it stopped). */
+    void heartbeat(long nowMillis) {
+        client.set(keys.pipelineHeartbeat(), String.valueOf(nowMillis), redis.clients.jedis.params.SetParams.setParams().ex(3_600));
+    }
+
     @Override
     public void close() {
         client.close();

@@ -23,6 +23,7 @@ public final class TopologyApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final HealthServer health;
+    private PipelineHeartbeat heartbeat;
     private final CountDownLatch failed = new CountDownLatch(1);
 
     private TopologyApp(TopologySettings settings) throws Exception {
@@ -54,6 +55,7 @@ public final class TopologyApp implements AutoCloseable {
     public static TopologyApp start(TopologySettings settings) throws Exception {
         TopologyApp app = new TopologyApp(settings);
         app.streams.start();
+        app.heartbeat = new PipelineHeartbeat(settings, app.sink, () -> app.streams.state() == KafkaStreams.State.RUNNING);
         LOG.info("sse-router topology {} started: {} stream threads, {} unified partitions, guarantee {}, health and metrics on :{}",
                 settings.applicationId(), settings.threads(), settings.partitions(), settings.processingGuarantee(), app.httpPort());
         return app;
@@ -92,6 +94,9 @@ public final class TopologyApp implements AutoCloseable {
     @Override
     public void close() {
         health.close();
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
         boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
         if (!closed) {
             LOG.warn("Kafka Streams did not close within 30 s");

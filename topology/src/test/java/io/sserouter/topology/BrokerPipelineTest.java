@@ -52,6 +52,24 @@ class BrokerPipelineTest {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers()));
     }
 
+    /** A running instance that reaches Kafka keeps the pipeline heartbeat fresh, for the edges to show. */
+    private static void assertPipelineHeartbeat(Jedis redis, String key) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        String first = null;
+        while (first == null && System.currentTimeMillis() < deadline) {
+            first = redis.get(key);
+            Thread.sleep(100);
+        }
+        assertTrue(first != null, "heartbeat written while running");
+        assertTrue(Math.abs(System.currentTimeMillis() - Long.parseLong(first)) < 10_000, "heartbeat is the current time: " + first);
+        String next = first;
+        while (next.equals(first) && System.currentTimeMillis() < deadline + 10_000) {
+            Thread.sleep(200);
+            next = redis.get(key);
+        }
+        assertTrue(Long.parseLong(next) > Long.parseLong(first), "heartbeat refreshed");
+    }
+
     @Test
     void createsMissingTopicsAndDeadLettersUnderExactlyOnce() throws Exception {
         String run = run("dlq");
@@ -67,6 +85,7 @@ class BrokerPipelineTest {
              KafkaProducer<String, byte[]> producer = bigProducer();
              Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
             assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+            assertPipelineHeartbeat(redis, new RedisKeys(run).pipelineHeartbeat());
             Map<String, TopicDescription> topics = admin.describeTopics(List.of(run + "execution_events", run + "dlq", run + "pod_events"))
                     .allTopicNames().get();
             assertEquals(4, topics.get(run + "execution_events").partitions().size(), "created with SSE_PARTITIONS");

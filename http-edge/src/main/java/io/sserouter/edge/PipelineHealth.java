@@ -1,0 +1,61 @@
+package io.sserouter.edge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sserouter.config.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * How old the data behind a snapshot is: the snapshot's own age, and the age of the pipeline heartbeat every healthy
+ * topology instance refreshes. A large snapshot age with a fresh heartbeat is a quiet execution; a stale heartbeat
+ * means the pipeline (topology or Kafka) has stopped and the snapshot may be behind.
+ */
+final class PipelineHealth {
+    /** Heartbeats come every 5 s; this many seconds without one means the pipeline is not delivering. */
+    static final Duration STALLED_AFTER = Duration.ofSeconds(30);
+
+    private final RedisReader reader;
+    private volatile Long lastBeatMillis;
+
+    PipelineHealth(RedisReader reader) {
+        this.reader = reader;
+    }
+
+    /** Reads the heartbeat; run every couple of seconds so requests never wait for it. */
+    void refresh() {
+        try {
+            lastBeatMillis = reader.pipelineHeartbeat();
+        } catch (RuntimeException redisDown) {
+            // keep the last known value: its age keeps growing, which is the truth as far as this edge can tell
+        }
+    }
+
+    /** Seconds since the last heartbeat, or -1 when none was ever seen. */
+    long heartbeatAgeSeconds() {
+        Long beat = lastBeatMillis;
+        return beat == null ? -1 : Math.max(0, (System.currentTimeMillis() - beat) / 1000);
+    }
+
+    /** The snapshot with {@code age_seconds} and {@code pipeline} added, for the status event and the status route. */
+    String describe(String snapshotJson) {
+        ObjectNode snapshot = (ObjectNode) Json.read(snapshotJson, com.fasterxml.jackson.databind.JsonNode.class);
+        String updatedAt = snapshot.path("updated_at").asText(null);
+        if (updatedAt != null) {
+            try {
+                snapshot.put("age_seconds", Math.max(0, Duration.between(Instant.parse(updatedAt), Instant.now()).toSeconds()));
+            } catch (DateTimeParseException ignored) {
+                // a snapshot from elsewhere without a usable time: no age rather than a wrong one
+            }
+        }
+        long beatAge = heartbeatAgeSeconds();
+        ObjectNode pipeline = snapshot.putObject("pipeline");
+        if (beatAge >= 0) {
+            pipeline.put("heartbeat_age_seconds", beatAge);
+        } else {
+            pipeline.putNull("heartbeat_age_seconds");
+        }
+        pipeline.put("stalled", beatAge < 0 || beatAge > STALLED_AFTER.toSeconds());
+        return snapshot.toString();
+    }
+}
