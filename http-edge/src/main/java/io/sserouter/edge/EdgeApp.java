@@ -38,7 +38,7 @@ public final class EdgeApp implements AutoCloseable {
         fanout = new RedisFanout(settings.redis());
         timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
-        Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwtSecret()));
+        Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwt()));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
         shutdown = new Shutdown(registry);
         responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings),

@@ -30,16 +30,8 @@ public record EdgeSettings(
         int maxConnectionsAdmin,
         int connectRatePerMinute,
         Duration shutdownGrace,
-        byte[] jwtSecret,
+        JwtSettings jwt,
         RedisSettings redis) {
-
-    private static byte[] secret(Env env) {
-        String secret = env.required("SSE_JWT_SECRET");
-        if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
-            env.problem("SSE_JWT_SECRET must be at least 32 bytes (256 bits) for HS256");
-        }
-        return secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
@@ -58,7 +50,7 @@ public record EdgeSettings(
                 env.integer("SSE_MAX_CONNECTIONS_ADMIN", 100, 1, 1_000_000),
                 env.integer("SSE_CONNECT_RATE_PER_MINUTE", 100, 1, 1_000_000),
                 Duration.ofSeconds(env.integer("SSE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)),
-                secret(env),
+                JwtSettings.fromEnv(env),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;
