@@ -15,13 +15,14 @@ final class ApiError {
     /** Javalin's own responses (unknown route, wrong method) carry no code: one is derived from the status. */
     static Map<String, String> body(HttpResponseException e) {
         String code = e.getDetails().get("error");
-        if (code == null) {
-            code = switch (e.getStatus()) {
-                case 404 -> "not_found";
-                case 405 -> "method_not_allowed";
-                default -> "http_" + e.getStatus();
-            };
+        if (code != null) {
+            return Map.of("error", code, "message", e.getMessage());
         }
-        return Map.of("error", code, "message", e.getMessage());
+        // Javalin's own messages repeat the request's path and method: fixed texts echo nothing a client sent
+        return switch (e.getStatus()) {
+            case 404 -> Map.of("error", "not_found", "message", "no such route");
+            case 405 -> Map.of("error", "method_not_allowed", "message", "this route answers GET only");
+            default -> Map.of("error", "http_" + e.getStatus(), "message", e.getMessage());
+        };
     }
 }

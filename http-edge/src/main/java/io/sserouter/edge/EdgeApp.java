@@ -68,6 +68,8 @@ public final class EdgeApp implements AutoCloseable {
             cfg.http.asyncTimeout = 0;
             cfg.startup.showJavalinBanner = false;
             HttpServer.configure(cfg, settings);
+            CorsRules.configure(cfg, settings.corsAllowedOrigins());
+            HttpLimits.configure(cfg, settings.maxHeaderBytes());
             Routes.configure(cfg, executionEvents, notifications, status, () -> fanout.up() && !shutdown.draining(), registry);
         });
         long beat = settings.heartbeat().toMillis();

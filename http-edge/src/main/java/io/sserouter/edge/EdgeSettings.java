@@ -3,6 +3,7 @@ package io.sserouter.edge;
 import io.sserouter.config.Env;
 import io.sserouter.config.RedisSettings;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param clientQueueMax     events waiting to be processed for one client before it is considered too slow and disconnected
  * @param clientBufferBytes  bytes written for one client but not yet taken by its connection, before the same
  * @param shutdownGrace      on SIGTERM, how long open streams get to move to another instance before the rest are closed
+ * @param corsAllowedOrigins browser origins allowed to call the edge from a page (exact {@code scheme://host[:port]}); empty: no CORS
+ * @param maxHeaderBytes     the largest request line plus headers accepted
  */
 public record EdgeSettings(
         int httpPort,
@@ -31,6 +34,8 @@ public record EdgeSettings(
         int connectRatePerMinute,
         Duration shutdownGrace,
         JwtSettings jwt,
+        List<String> corsAllowedOrigins,
+        int maxHeaderBytes,
         RedisSettings redis) {
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
@@ -51,6 +56,8 @@ public record EdgeSettings(
                 env.integer("SSE_CONNECT_RATE_PER_MINUTE", 100, 1, 1_000_000),
                 Duration.ofSeconds(env.integer("SSE_SHUTDOWN_GRACE_SECONDS", 10, 0, 600)),
                 JwtSettings.fromEnv(env),
+                CorsRules.origins(env),
+                env.integer("SSE_MAX_HEADER_BYTES", 8_192, 1_024, 65_536),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

@@ -28,7 +28,8 @@ final class RequestRules {
             return null;
         }
         value = value.trim();
-        if (value.length() > MAX_EVENT_ID_DIGITS || !value.chars().allMatch(Character::isDigit)) {
+        // ASCII digits only: Long.parseLong would also take other scripts' digits
+        if (value.length() > MAX_EVENT_ID_DIGITS || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw ApiError.of(400, "invalid_last_event_id", "Last-Event-ID must be a non-negative integer of at most "
                     + MAX_EVENT_ID_DIGITS + " digits");
         }
