@@ -130,6 +130,7 @@ final class HttpLimits {
                 case 413 -> body.put("error", "request_too_large");
                 case 414 -> body.put("error", "uri_too_long");
                 case 431 -> body.put("error", "headers_too_large");
+                case 503 -> body.put("error", "unavailable");
                 default -> body.put("error", status < 500 ? "http_" + status : "internal_error");
             }
             body.put("message", switch (status) {
@@ -137,6 +138,7 @@ final class HttpLimits {
                 case 431 -> "the request headers are too large";
                 case 413 -> "the request is too large";
                 case 404 -> "no such resource";
+                case 503 -> "the server is not accepting requests now; retry shortly";
                 default -> status < 500 ? "the request is not valid HTTP or has an ambiguous path" : "the request could not be served";
             });
             return Json.bytes(body);
