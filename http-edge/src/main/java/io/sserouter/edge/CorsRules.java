@@ -33,7 +33,7 @@ final class CorsRules {
     }
 
     private void apply(Context ctx) {
-        ctx.header("Vary", "Origin"); // the answer depends on Origin, for every origin: caches must not mix them
+        ctx.res().addHeader("Vary", "Origin"); // the answer depends on Origin, for every origin: caches must not mix them
         String origin = ctx.header("Origin");
         if (origin == null || !origins.contains(origin)) {
             return;

@@ -123,7 +123,7 @@ final class SseResponses {
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
-        ctx.header("Vary", "Accept-Encoding");
+        ctx.res().addHeader("Vary", "Accept-Encoding"); // added to, not replacing, the Vary: Origin of CORS
         GzipFrames gzip = null;
         if (acceptsGzip(ctx.header("Accept-Encoding")) && gzipStreams.tryAcquire()) {
             ctx.header("Content-Encoding", "gzip");

@@ -95,6 +95,8 @@ class CorsTest {
         try (SseTestClient stream = new SseTestClient(URI.create("http://127.0.0.1:" + withCors.port() + "/api/v1/events/executions/cors-owned"), alice)) {
             HttpResponse<?> response = stream.response(Duration.ofSeconds(10));
             assertEquals(APP, response.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+            String vary = String.join(",", response.headers().allValues("Vary"));
+            assertTrue(vary.contains("Origin") && vary.contains("Accept-Encoding"), "both reasons to vary are kept: " + vary);
             assertEquals("status", stream.await(1, Duration.ofSeconds(10)).get(0).event());
         }
     }
