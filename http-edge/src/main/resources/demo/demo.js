@@ -14,8 +14,9 @@
  *
  * Exactly once: every execution stream is opened with ?lastEventId=<highest seq rendered> (0 at first, so the
  * server replays the execution from seq 1); when the connection drops the browser reconnects by itself with a
- * Last-Event-ID header and the server sends exactly the events after it. The page records each rendered seq and
- * counts repeats and gaps; window.sseDemo.stats() exposes them.
+ * Last-Event-ID header and the server sends exactly the events after it. A draining edge (event: shutdown) and a
+ * refused reconnect (the browser gives up on a 503 or 429) make the page reopen after its highest seq itself. The
+ * page records each rendered seq and counts repeats and gaps; window.sseDemo.stats() exposes them.
  */
 (() => {
   'use strict';
@@ -101,6 +102,17 @@
       const d = n.data || {};
       addNotification(d.title || 'notification', d.message || '', n.timestamp);
     });
+    es.addEventListener('shutdown', (e) => {
+      const delay = Number(JSON.parse(e.data).reconnect_after_ms) || 0;
+      setConnection('reconnecting');
+      clearTimeout(notificationsRetry);
+      notificationsRetry = setTimeout(() => {
+        if (es === notifications) {
+          notificationsDown = true;
+          connectNotifications();
+        }
+      }, delay);
+    });
     es.addEventListener('version', (e) => {
       const n = JSON.parse(e.data);
       $('version').textContent = (n.data && n.data.version) || '?';
@@ -119,7 +131,7 @@
       } else {
         setConnection('offline'); // refused (401, 429, 503 ...): find out why, then try again ourselves
         diagnose();
-        notificationsRetry = setTimeout(connectNotifications, 5000);
+        notificationsRetry = setTimeout(connectNotifications, 3000);
       }
     });
   }
@@ -247,12 +259,36 @@
         replayGap(ex, JSON.parse(e.data));
       }
     });
+    es.addEventListener('shutdown', (e) => {
+      if (ex.es === es) {
+        moveAway(ex, es, JSON.parse(e.data));
+      }
+    });
     es.addEventListener('error', (e) => {
       if (ex.es === es) {
         streamError(ex, es, e);
       }
     });
     renderCard(ex);
+  }
+
+  /**
+   * The edge is shutting down and asks this stream to reconnect after its own delay (spread so that the clients do
+   * not all land on the other instances at once). Reopening after the highest rendered seq resumes exactly.
+   */
+  function moveAway(ex, es, notice) {
+    ex.link = 'reconnecting';
+    renderCard(ex);
+    setTimeout(() => {
+      if (ex.es === es && ex.state === 'streaming') {
+        closeStream(ex);
+        if (!ex.reconnecting) {
+          ex.reconnecting = true;
+          ex.reconnects++;
+        }
+        open(ex);
+      }
+    }, Number(notice.reconnect_after_ms) || 0);
   }
 
   function received(ex, e) {
