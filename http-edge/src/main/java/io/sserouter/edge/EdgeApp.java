@@ -109,6 +109,17 @@ public final class EdgeApp implements AutoCloseable {
     @Override
     public void close() {
         responses.streams().forEach(LiveStream::stop);
+        // Each stop completes its response on a writer thread. Stopping the server first recycles responses that are
+        // still being completed, and completing one then sends Javalin's error handling into an endless loop.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (responses.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         http.stop();
         timers.shutdownNow();
         writers.shutdownNow();

@@ -17,6 +17,8 @@ final class Routes {
 
     static void configure(JavalinConfig cfg, ExecutionEventsHandler executionEvents, NotificationsHandler notifications, StatusHandler status,
                           BooleanSupplier ready, PrometheusMeterRegistry registry) {
+        cfg.routes.get("/", DemoPage::index);
+        cfg.routes.get("/demo/{file}", DemoPage::asset);
         cfg.routes.get("/api/v1/events/executions/{id}", executionEvents);
         cfg.routes.get("/api/v1/events/notifications", notifications);
         cfg.routes.get("/api/v1/executions/{id}/status", status);

@@ -20,12 +20,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Keeps generating realistic executions: the contract's event types from the three execution topics, with the
  * timing jitter that makes pod events overtake execution events, and outcomes that complete, fail, time out or
- * get cancelled. Also sends the odd user notification and a system {@code version} event now and then.
+ * get cancelled. Each execution starts with an {@code execution_started} notification to its owner (that is how a
+ * frontend learns of new work: there is no "list executions" endpoint). Also sends the odd user notification and a
+ * system {@code version} event now and then.
+ *
+ * <p>Pace: the owners take turns, so at one new execution a second each user gets one every 3 s. An execution lasts
+ * 11 steps of 150-700 ms (about 5 s, at most 7.7 s) and its stream ends 1 s after the closing event, so a user has 2
+ * streams open on average and at most 3 even in the worst case: the demo page's cap of 4 concurrent streams is not reached, and
+ * its queue is there for bursts.
  */
 public final class DemoProducer implements AutoCloseable {
     public static final List<String> USERS = List.of("alice", "bob", "carol");
 
     private final KafkaProducer<String, byte[]> producer;
+    private final String topicPrefix;
+    private final List<String> users;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "demo-producer");
         thread.setDaemon(true);
@@ -33,10 +42,18 @@ public final class DemoProducer implements AutoCloseable {
     });
     private final Random random = new Random();
     private final AtomicLong executions = new AtomicLong();
+    private final AtomicLong turn = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private volatile String latest = "none yet";
 
     public DemoProducer(String bootstrapServers) {
+        this(bootstrapServers, "", USERS);
+    }
+
+    /** Writes to the default topic names behind {@code topicPrefix}, for executions owned by {@code users} in turn. */
+    public DemoProducer(String bootstrapServers, String topicPrefix, List<String> users) {
+        this.topicPrefix = topicPrefix;
+        this.users = List.copyOf(users);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -46,7 +63,7 @@ public final class DemoProducer implements AutoCloseable {
 
     /** Starts a new execution every {@code everyMillis} on average. */
     public void start(long everyMillis) {
-        scheduler.scheduleWithFixedDelay(this::startExecution, 0, everyMillis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> startExecution(), 0, everyMillis, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::notification, 5, 7, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::version, 0, 60, TimeUnit.SECONDS);
     }
@@ -63,18 +80,27 @@ public final class DemoProducer implements AutoCloseable {
         return events.get();
     }
 
-    private void startExecution() {
+    /** Announces a new execution to its owner, then plays its lifecycle over the next seconds; returns its id. */
+    public String startExecution() {
         String id = "exec-" + UUID.randomUUID().toString().substring(0, 8);
-        String user = USERS.get(random.nextInt(USERS.size()));
+        String user = users.get((int) (turn.getAndIncrement() % users.size()));
         executions.incrementAndGet();
         latest = id;
+        announce(id, user);
         List<String[]> plan = plan();
         long at = 0;
         for (String[] step : plan) {
-            at += 150 + random.nextInt(700);
+            at += 150 + random.nextInt(550);
             long delay = at;
             scheduler.schedule(() -> send(step[0], id, step[1], user), delay, TimeUnit.MILLISECONDS);
         }
+        return id;
+    }
+
+    private void announce(String id, String user) {
+        String json = "{\"user_id\":\"" + user + "\",\"event_type\":\"execution_started\",\"event_id\":\"" + UUID.randomUUID()
+                + "\",\"timestamp\":\"" + Instant.now() + "\",\"execution_id\":\"" + id + "\"}";
+        producer.send(new ProducerRecord<>(topicPrefix + "notification_events", user, json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A lifecycle with one of the contract's outcomes. */
@@ -111,20 +137,20 @@ public final class DemoProducer implements AutoCloseable {
                 + "\",\"timestamp\":\"" + Instant.now() + "\",\"metadata\":{\"user_id\":\"" + user + "\",\"service_name\":\"demo\"}"
                 + (type.equals("result_stored") ? ",\"stdout\":\"hello from " + id + "\\n\",\"exit_code\":0" : "")
                 + (type.equals("pod_running") ? ",\"pod_name\":\"pod-" + id + "\"" : "") + "}";
-        producer.send(new ProducerRecord<>(topic, id, json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topicPrefix + topic, id, json.getBytes(StandardCharsets.UTF_8)));
         events.incrementAndGet();
     }
 
     private void notification() {
-        String user = USERS.get(random.nextInt(USERS.size()));
+        String user = users.get(random.nextInt(users.size()));
         String json = "{\"user_id\":\"" + user + "\",\"event_type\":\"notification\",\"event_id\":\"" + UUID.randomUUID()
                 + "\",\"title\":\"Quota\",\"message\":\"You used " + (50 + random.nextInt(50)) + "% of your quota\"}";
-        producer.send(new ProducerRecord<>("notification_events", user, json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topicPrefix + "notification_events", user, json.getBytes(StandardCharsets.UTF_8)));
     }
 
     private void version() {
         String json = "{\"event_type\":\"version\",\"version\":\"0.1.0\",\"timestamp\":\"" + Instant.now() + "\"}";
-        producer.send(new ProducerRecord<>("system_events", "version", json.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topicPrefix + "system_events", "version", json.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

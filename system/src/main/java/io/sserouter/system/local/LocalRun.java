@@ -54,6 +54,8 @@ public final class LocalRun {
         demo.start(1_000);
 
         String admin = tokens.admin("demo-admin", java.time.Duration.ofHours(24));
+        Map<String, String> userTokens = new HashMap<>();
+        DemoProducer.USERS.forEach(user -> userTokens.put(user, tokens.user(user, Duration.ofHours(24))));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nStopping ...");
@@ -76,6 +78,9 @@ public final class LocalRun {
                   edge              http://localhost:%d/health/ready   http://localhost:%d/metrics
                   demo producer     a new execution every second for users %s
 
+                Demo page (as alice: her executions arrive live; valid 24 h):
+                  %s
+
                 Demo token (admin, reads every execution; valid 24 h):
                   export TOKEN=%s
 
@@ -85,10 +90,14 @@ public final class LocalRun {
                   curl -H "Authorization: Bearer $TOKEN" http://localhost:%d/api/v1/executions/EXECUTION_ID/status
 
                 """, kafka.bootstrapServers(), redis.url(), topology.httpPort(), topology.httpPort(), edge.port(), edge.port(),
-                DemoProducer.USERS, admin, edge.port(), edge.port(), edge.port());
+                DemoProducer.USERS, pageUrl(edge.port(), userTokens.get(DemoProducer.USERS.get(0))), admin, edge.port(), edge.port(), edge.port());
         if (edgeEnv.get("SSE_JWT_SECRET").equals(tokens.secret())) {
             for (String user : DemoProducer.USERS) {
-                System.out.printf("  token of %s (reads only %s's executions): %s%n", user, user, tokens.user(user, java.time.Duration.ofHours(24)));
+                System.out.printf("  token of %s (reads only %s's executions): %s%n", user, user, userTokens.get(user));
+            }
+            System.out.println();
+            for (String user : DemoProducer.USERS.subList(1, DemoProducer.USERS.size())) {
+                System.out.printf("  demo page as %s: %s%n", user, pageUrl(edge.port(), userTokens.get(user)));
             }
             System.out.println();
         }
@@ -98,6 +107,11 @@ public final class LocalRun {
                     topology.scrape().lines().filter(l -> l.startsWith("sse_router_events_processed_total{kind=\"execution\"}"))
                             .findFirst().map(l -> "topology sequenced " + (long) Double.parseDouble(l.split(" ")[1])).orElse("topology starting"));
         }
+    }
+
+    /** The demo page with a user's token: it learns of that user's new executions from their notifications. */
+    private static String pageUrl(int port, String token) {
+        return "http://localhost:" + port + "/?token=" + token;
     }
 
     /** The preferred port when free, else any free port. */

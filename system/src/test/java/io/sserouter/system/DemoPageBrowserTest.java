@@ -1,0 +1,275 @@
+package io.sserouter.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.config.Json;
+import io.sserouter.config.RedisKeys;
+import io.sserouter.edge.EdgeApp;
+import io.sserouter.edge.EdgeSettings;
+import io.sserouter.system.local.DemoProducer;
+import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.RunEnv;
+import io.sserouter.topology.TopologyApp;
+import io.sserouter.topology.TopologySettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * The demo page in a real headless Chromium, against the real thing: broker, topology, Redis, the edge and the demo
+ * producer. The page learns of executions from its user's notifications, streams them (at most 4 at once, the rest
+ * queued), keeps streaming across an edge restart through the browser's own EventSource reconnect and across a
+ * graceful edge stop (event: shutdown, then the page's own resume after its last seq), and in the end has rendered
+ * exactly the seqs Redis holds for every execution, each once, with its terminal status.
+ */
+class DemoPageBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path ARTIFACTS = Path.of("target", "browser");
+    private static final DemoTokens TOKENS = new DemoTokens();
+    private static final String RUN = "page-";
+    /** Selenium warns that it has no DevTools binding for this Chromium version; this test needs none. */
+    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
+    static {
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    @Test
+    void pageFollowsExecutionsLiveAndResumesAcrossAnEdgeRestartWithNothingLostOrRepeated() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "this test drives Debian's /usr/bin/chromium and /usr/bin/chromedriver, and at least one is missing: run the"
+                        + " tests with ./run-tests, which installs the packages chromium and chromium-driver where missing");
+        Files.createDirectories(ARTIFACTS);
+        Map<String, String> env = RunEnv.of(RUN);
+        env.put("SSE_CONSUMER_POOL_SIZE", "1");
+        Map<String, String> edgeEnv = new HashMap<>(env);
+        edgeEnv.put("SSE_JWT_SECRET", TOKENS.secret());
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(RedisProcess.freePort())); // the restarted edge takes the same port
+        edgeEnv.put("SSE_SHUTDOWN_GRACE_SECONDS", "2");
+        List<String> ids = new ArrayList<>();
+
+        try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
+             DemoProducer demo = new DemoProducer(Infra.kafka().bootstrapServers(), RUN, List.of("alice"));
+             Browser browser = Browser.start()) {
+            assertTrue(topology.awaitRunning(Duration.ofSeconds(60)), "topology did not start");
+            EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+            try {
+                String page = "http://127.0.0.1:" + edge.port() + "/";
+                assertStaticFiles(page);
+                browser.driver.get(page + "?token=" + TOKENS.user("alice", Duration.ofMinutes(10)));
+                browser.await("the notifications stream is live", s -> s.path("connection").asText().equals("live"), 20);
+
+                // six executions within a second: four get a stream, two wait for a free one
+                for (int i = 0; i < 6; i++) {
+                    ids.add(demo.startExecution());
+                    Thread.sleep(150);
+                }
+                JsonNode before = browser.await("events render for several executions",
+                        s -> s.path("totals").path("executions").asInt() == 6 && s.path("totals").path("events").asInt() >= 12, 30);
+                assertTrue(browser.driver.findElements(By.cssSelector("#cards .exec .events li")).size() >= 12, "event rows are on the page");
+                browser.screenshot("demo-page.png");
+                List<String> unfinished = streaming(before);
+                assertFalse(unfinished.isEmpty(), "some execution must still be streaming when the edge restarts: " + before);
+
+                step("edge restart");
+                edge.close(); // every open stream ends; the browser reconnects after the server's retry: delay
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                browser.await("the notifications stream reconnects", s -> s.path("connection").asText().equals("live")
+                        && s.path("totals").path("notificationReconnects").asInt() >= 1, 20);
+                for (int i = 0; i < 3; i++) { // announced after the restart: the page learns of them too
+                    ids.add(demo.startExecution());
+                    Thread.sleep(150);
+                }
+                JsonNode beforeDrain = browser.await("an execution announced after the restart streams", s -> streaming(s).stream()
+                        .anyMatch(id -> ids.indexOf(id) >= 6 && s.path("executions").path(id).path("seqs").size() >= 2), 30);
+                List<String> drained = streaming(beforeDrain);
+
+                // graceful stop: each stream is told (event: shutdown) to reconnect after its own delay; while the
+                // only instance drains, the page's reconnects get 503 and it retries until the new edge is up
+                step("graceful edge stop");
+                edge.shutdown();
+                step("edge stopped");
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                JsonNode after = browser.await("every execution finished on the page", s -> {
+                    if (s.path("totals").path("executions").asInt() < ids.size()) {
+                        return false;
+                    }
+                    for (JsonNode ex : s.path("executions")) {
+                        if (!ex.path("state").asText().equals("done")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }, 40);
+                browser.screenshot("demo-page-after-restart.png");
+
+                try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+                    assertRendersWhatRedisHolds(browser, after, ids, redis);
+                }
+                for (String id : unfinished) {
+                    JsonNode ex = after.path("executions").path(id);
+                    assertTrue(ex.path("resumes").asInt() >= 1, id + " was streaming when the edge restarted, so its stream resumed: " + ex);
+                    if (!drained.contains(id)) {
+                        assertEquals(1 + ex.path("catchUps").asInt(), ex.path("opens").asInt(),
+                                id + " resumed through the browser's own EventSource reconnect (Last-Event-ID), not a new EventSource: " + ex);
+                    }
+                }
+                for (String id : drained) {
+                    JsonNode ex = after.path("executions").path(id);
+                    assertTrue(ex.path("resumes").asInt() >= 1, id + " was streaming when the edge drained, so its stream resumed: " + ex);
+                }
+                browser.await("the notifications stream is back after the graceful stop", s -> s.path("connection").asText().equals("live")
+                        && s.path("totals").path("notificationReconnects").asInt() >= 2, 20);
+                assertEquals(4, after.path("totals").path("maxConcurrent").asInt(), "at most 4 execution streams at once, and the cap was reached");
+                assertTrue(ids.stream().anyMatch(id -> after.path("executions").path(id).path("waited").asBoolean()),
+                        "with six executions at once some waited for a free stream: " + after);
+                assertEquals(0, after.path("warnings").size(), "the page warned of a gap or a repeat: " + after.path("warnings"));
+                assertTrue(browser.driver.findElement(By.id("warning")).getAttribute("hidden") != null, "no warning banner is shown");
+            } finally {
+                edge.close();
+            }
+        }
+    }
+
+    /** Where the time goes, in the test's output file. */
+    private static void step(String what) {
+        System.out.println(java.time.LocalTime.now() + " " + what);
+    }
+
+    /** Executions whose stream is open and whose closing event has not arrived yet. */
+    private static List<String> streaming(JsonNode stats) {
+        List<String> ids = new ArrayList<>();
+        stats.path("executions").fields().forEachRemaining(e -> {
+            if (e.getValue().path("state").asText().equals("streaming") && !e.getValue().path("closedSeen").asBoolean()) {
+                ids.add(e.getKey());
+            }
+        });
+        return ids;
+    }
+
+    /** Every execution's rendered seqs are exactly the seqs of its Redis log (1..last_seq), once each, with its final status. */
+    private static void assertRendersWhatRedisHolds(Browser browser, JsonNode stats, List<String> ids, Jedis redis) {
+        RedisKeys keys = new RedisKeys(RUN);
+        for (String id : ids) {
+            JsonNode snapshot = Json.read(redis.get(keys.execStatus(id)), JsonNode.class);
+            long lastSeq = snapshot.path("last_seq").asLong();
+            List<Long> logged = redis.xrange(keys.execLog(id), (StreamEntryID) null, (StreamEntryID) null).stream()
+                    .map(StreamEntry::getID).map(StreamEntryID::getTime).toList();
+            assertEquals(LongStream.rangeClosed(1, lastSeq).boxed().toList(), logged, id + ": the log holds seqs 1..last_seq");
+            JsonNode rendered = stats.path("executions").path(id);
+            assertFalse(rendered.isMissingNode(), "the page never learned of " + id + ": " + stats);
+            List<Long> seqs = new ArrayList<>();
+            rendered.path("seqs").forEach(n -> seqs.add(n.asLong()));
+            assertEquals(logged, seqs, id + ": the page rendered every logged event once: " + rendered);
+            assertEquals(0, rendered.path("duplicates").asInt(), id + " repeats");
+            assertEquals(0, rendered.path("gaps").asInt(), id + " gaps");
+            String status = snapshot.path("status").asText();
+            assertTrue(List.of("completed", "failed", "timeout", "cancelled").contains(status), id + " ended: " + snapshot);
+            assertEquals(status, rendered.path("status").asText(), id + ": the page shows the final status");
+            String card = browser.driver.findElement(By.cssSelector(".exec[data-id='" + id + "']")).getAttribute("data-status");
+            assertEquals(status, card, id + ": the card is coloured by its final status");
+        }
+    }
+
+    /** The page's files come with their content types and revalidation headers, without a token. */
+    private static void assertStaticFiles(String base) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        Map<String, String> types = Map.of("", "text/html", "demo/demo.css", "text/css", "demo/demo.js", "text/javascript");
+        for (Map.Entry<String, String> file : types.entrySet()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + file.getKey())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), file.getKey());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith(file.getValue()), file.getKey() + " " + response.headers());
+            assertEquals("no-cache", response.headers().firstValue("Cache-Control").orElse(""), file.getKey());
+            String etag = response.headers().firstValue("ETag").orElseThrow();
+            HttpResponse<String> again = client.send(HttpRequest.newBuilder(URI.create(base + file.getKey())).header("If-None-Match", etag).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(304, again.statusCode(), file.getKey() + " revalidates");
+        }
+        HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "demo/secret.txt")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+        assertEquals("not_found", Json.read(missing.body(), JsonNode.class).path("error").asText());
+    }
+
+    /** Headless Debian Chromium through Debian's chromedriver; nothing is downloaded. */
+    private static final class Browser implements AutoCloseable {
+        final ChromeDriver driver;
+        private final Path profile;
+
+        private Browser(ChromeDriver driver, Path profile) {
+            this.driver = driver;
+            this.profile = profile;
+        }
+
+        static Browser start() throws Exception {
+            Path profile = Files.createTempDirectory("sse-router-chromium-");
+            ChromeOptions options = new ChromeOptions();
+            options.setBinary(CHROMIUM.toFile());
+            options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--user-data-dir=" + profile, "--window-size=1440,1200");
+            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+            return new Browser(new ChromeDriver(service, options), profile);
+        }
+
+        JsonNode stats() {
+            return Json.read((String) driver.executeScript("return JSON.stringify(window.sseDemo.stats())"), JsonNode.class);
+        }
+
+        JsonNode await(String what, Predicate<JsonNode> done, int seconds) throws Exception {
+            step("waiting until " + what);
+            long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+            JsonNode stats = stats();
+            while (!done.test(stats)) {
+                if (System.nanoTime() > deadline) {
+                    screenshot("demo-page-failure.png");
+                    fail("timed out after " + seconds + " s waiting until " + what + "; the page's stats: " + stats);
+                }
+                Thread.sleep(200);
+                stats = stats();
+            }
+            return stats;
+        }
+
+        void screenshot(String name) throws Exception {
+            Files.write(ARTIFACTS.resolve(name), driver.getScreenshotAs(OutputType.BYTES));
+        }
+
+        @Override
+        public void close() throws Exception {
+            driver.quit();
+            try (var files = Files.walk(profile)) {
+                Iterator<Path> it = files.sorted(java.util.Comparator.reverseOrder()).iterator();
+                while (it.hasNext()) {
+                    it.next().toFile().delete();
+                }
+            }
+        }
+    }
+}
