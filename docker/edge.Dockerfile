@@ -1,19 +1,32 @@
-# sse-router edge: docker build -f docker/edge.Dockerfile -t sse-router-edge .
+# sse-router edge (Redis to SSE over HTTP). Build from the repository root:
+#   docker build -f docker/edge.Dockerfile -t sse-router-edge .
+
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# Every module's pom (Maven reads the whole reactor), then dependencies in a layer of their own so a source
+# change does not download them again; only config and http-edge are compiled.
 COPY pom.xml .
-COPY config config
-COPY topology topology
-COPY http-edge http-edge
-COPY system system
-RUN mvn -q -B -DskipTests -pl http-edge -am package
+COPY config/pom.xml config/
+COPY topology/pom.xml topology/
+COPY http-edge/pom.xml http-edge/
+COPY system/pom.xml system/
+RUN mvn -B -q -pl http-edge -am dependency:go-offline
+COPY config/src config/src
+COPY http-edge/src http-edge/src
+RUN mvn -B -q -DskipTests -pl http-edge -am package
 
 FROM eclipse-temurin:17-jre
-RUN useradd --system --uid 10001 --home-dir /app sse && mkdir -p /app
+RUN groupadd --system --gid 10001 sse \
+ && useradd --system --uid 10001 --gid sse --home-dir /app --no-create-home --shell /usr/sbin/nologin sse
+WORKDIR /app
+# Owned by root, so the process cannot change its own code.
 COPY --from=build /src/http-edge/target/sse-router-edge-all.jar /app/sse-router-edge.jar
-USER sse
+USER 10001:10001
 ENV SSE_HTTP_PORT=8080
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["java", "-cp", "/app/sse-router-edge.jar", "io.sserouter.config.HealthCheck"]
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/sse-router-edge.jar"]
+# The probe is a second, tiny JVM (no curl in this image); it reads SSE_HTTP_PORT like the server does.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["java", "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/app/sse-router-edge.jar", "io.sserouter.config.HealthCheck"]
+# Exec form: java is PID 1 and gets SIGTERM itself, which closes every stream so clients resume elsewhere.
+# The heap follows the container's memory limit; extra flags go in JDK_JAVA_OPTIONS.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/sse-router-edge.jar"]

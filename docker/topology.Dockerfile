@@ -1,20 +1,37 @@
-# sse-router topology: docker build -f docker/topology.Dockerfile -t sse-router-topology .
+# sse-router topology (Kafka Streams to Redis). Build from the repository root:
+#   docker build -f docker/topology.Dockerfile -t sse-router-topology .
+
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# Every module's pom (Maven reads the whole reactor), then dependencies in a layer of their own so a source
+# change does not download them again; only config and topology are compiled.
 COPY pom.xml .
-COPY config config
-COPY topology topology
-COPY http-edge http-edge
-COPY system system
-RUN mvn -q -B -DskipTests -pl topology -am package
+COPY config/pom.xml config/
+COPY topology/pom.xml topology/
+COPY http-edge/pom.xml http-edge/
+COPY system/pom.xml system/
+RUN mvn -B -q -pl topology -am dependency:go-offline
+COPY config/src config/src
+COPY topology/src topology/src
+RUN mvn -B -q -DskipTests -pl topology -am package
 
+# A glibc-based JRE: RocksDB's native library (the state stores) is built for glibc.
 FROM eclipse-temurin:17-jre
-RUN useradd --system --uid 10001 --home-dir /app sse && mkdir -p /app /var/lib/sse-router && chown sse /var/lib/sse-router
+RUN groupadd --system --gid 10001 sse \
+ && useradd --system --uid 10001 --gid sse --home-dir /app --no-create-home --shell /usr/sbin/nologin sse \
+ && mkdir -p /var/lib/sse-router \
+ && chown sse:sse /var/lib/sse-router
+WORKDIR /app
+# Owned by root, so the process cannot change its own code.
 COPY --from=build /src/topology/target/sse-router-topology-all.jar /app/sse-router-topology.jar
-USER sse
+USER 10001:10001
+# State stores live here: mount a volume per instance so a restart restores from disk, not from the changelog.
 ENV KAFKA_STATE_DIR=/var/lib/sse-router SSE_HTTP_PORT=8081
 EXPOSE 8081
-VOLUME /var/lib/sse-router
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["java", "-cp", "/app/sse-router-topology.jar", "io.sserouter.config.HealthCheck"]
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/sse-router-topology.jar"]
+# Ready means Kafka Streams is RUNNING; the first rebalance of a fresh group can take a while.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["java", "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/app/sse-router-topology.jar", "io.sserouter.config.HealthCheck"]
+# Exec form: java is PID 1 and gets SIGTERM itself, which closes Kafka Streams cleanly (exit code 143).
+# Half the container's memory for the heap: RocksDB's caches and buffers live outside it.
+# Extra flags go in JDK_JAVA_OPTIONS.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/sse-router-topology.jar"]

@@ -1,0 +1,454 @@
+package io.sserouter.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.sserouter.config.Json;
+import io.sserouter.config.RedisKeys;
+import io.sserouter.edge.EdgeSettings;
+import io.sserouter.system.docker.Compose;
+import io.sserouter.system.docker.Dockerfile;
+import io.sserouter.system.docker.ImageProcess;
+import io.sserouter.system.docker.Nginx;
+import io.sserouter.system.docker.SseClient;
+import io.sserouter.system.docker.Tools;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RedisProcess;
+import io.sserouter.topology.TopologySettings;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.Transaction;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * The Docker deliverables, checked as far as a machine without a Docker engine allows: the compose file as
+ * docker-compose resolves it, the topic creation script against the topology's own settings, the Dockerfiles'
+ * runtime stages (user, health check, entrypoint, jars) with their commands run on the built jars, and the nginx
+ * configuration run by a real nginx in front of two edges started the way their image starts them.
+ */
+class DockerConfigTest {
+    private static final Path REPO = Tools.repository();
+    private static final String TOPOLOGY_DOCKERFILE = "docker/topology.Dockerfile";
+    private static final String EDGE_DOCKERFILE = "docker/edge.Dockerfile";
+    private static final String NGINX_CONF_TARGET = "/etc/nginx/conf.d/default.conf";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** What the service's container sees: the image's ENV, then the service's environment. */
+    private static Map<String, String> containerEnv(Compose compose, String service) throws Exception {
+        Map<String, String> env = new LinkedHashMap<>();
+        String dockerfile = compose.service(service).path("build").path("dockerfile").asText();
+        if (!dockerfile.isEmpty()) {
+            env.putAll(Dockerfile.read(REPO.resolve(dockerfile)).env());
+        }
+        env.putAll(compose.env(service));
+        return env;
+    }
+
+    @Test
+    void composeFileDescribesTwoTopologiesTwoEdgesBehindNginxAndPrometheusWatchingAllFour() throws Exception {
+        Compose compose = Compose.load(REPO);
+        List<String> topologies = compose.builtFrom(TOPOLOGY_DOCKERFILE);
+        List<String> edges = compose.builtFrom(EDGE_DOCKERFILE);
+        assertEquals(2, topologies.size(), "topology services: " + topologies);
+        assertEquals(2, edges.size(), "edge services: " + edges);
+
+        // edges: one secret, and a configuration the edge accepts
+        Set<String> secrets = new HashSet<>();
+        for (String edge : edges) {
+            Map<String, String> env = containerEnv(compose, edge);
+            secrets.add(env.get("SSE_JWT_SECRET"));
+            EdgeSettings.fromEnv(env);
+            assertEquals("service_healthy", compose.dependsOn(edge).get("redis"), edge + " waits for Redis");
+        }
+        assertEquals(1, secrets.size(), "every edge must verify tokens with the same SSE_JWT_SECRET: " + secrets);
+        assertNotNull(secrets.iterator().next());
+
+        // topologies: one application id (they share partitions), a state volume each, a valid configuration
+        Set<String> applicationIds = new HashSet<>();
+        Set<String> stateVolumes = new HashSet<>();
+        for (String topology : topologies) {
+            Map<String, String> env = containerEnv(compose, topology);
+            TopologySettings settings = TopologySettings.fromEnv(env);
+            applicationIds.add(settings.applicationId());
+            assertEquals(TopologySettings.EXACTLY_ONCE, settings.processingGuarantee());
+            String stateDir = env.get("KAFKA_STATE_DIR");
+            assertNotNull(stateDir, topology + " has no KAFKA_STATE_DIR");
+            stateVolumes.add(compose.mountAt(topology, stateDir).orElseThrow(() -> new AssertionError(topology + " mounts nothing at its state dir " + stateDir)).source());
+            assertEquals("service_healthy", compose.dependsOn(topology).get("redis"), topology + " waits for Redis");
+            if (!settings.createTopics()) {
+                assertEquals("service_completed_successfully", compose.dependsOn(topology).get("kafka-init"),
+                        topology + " does not create topics, so it must start after kafka-init created them");
+            }
+            String kafkaHost = settings.bootstrapServers().split(":")[0];
+            assertTrue(compose.env(kafkaHost).getOrDefault("KAFKA_ADVERTISED_LISTENERS", "").contains("//" + settings.bootstrapServers()),
+                    "the broker advertises " + settings.bootstrapServers() + " to the topology");
+        }
+        assertEquals(1, applicationIds.size(), "the topology instances must share one application id: " + applicationIds);
+        assertEquals(2, stateVolumes.size(), "each topology instance needs its own state volume: " + stateVolumes);
+
+        // Kafka: KRaft, one broker, exactly-once possible
+        JsonNode kafka = compose.service("kafka");
+        assertTrue(kafka.path("image").asText().startsWith("apache/kafka:4."), kafka.path("image").asText());
+        Map<String, String> broker = compose.env("kafka");
+        assertTrue(broker.get("KAFKA_PROCESS_ROLES").contains("controller") && broker.get("KAFKA_PROCESS_ROLES").contains("broker"));
+        for (String one : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")) {
+            assertEquals("1", broker.get(one), one + " on a single broker (else exactly-once transactions cannot start)");
+        }
+        Uuid.fromString(broker.get("CLUSTER_ID"));
+
+        // every service_healthy dependency has a health check, in compose or in its image
+        for (String service : compose.services()) {
+            for (Map.Entry<String, String> dependency : compose.dependsOn(service).entrySet()) {
+                if (dependency.getValue().equals("service_healthy")) {
+                    JsonNode target = compose.service(dependency.getKey());
+                    String dockerfile = target.path("build").path("dockerfile").asText();
+                    boolean imageCheck = !dockerfile.isEmpty()
+                            && Dockerfile.last(Dockerfile.read(REPO.resolve(dockerfile)).runtime(), "HEALTHCHECK").isPresent();
+                    assertTrue(target.has("healthcheck") || imageCheck, service + " waits for " + dependency.getKey() + " to be healthy, which has no health check");
+                }
+            }
+        }
+
+        // nginx: published, listening where it is published, in front of every edge
+        Map<Integer, Integer> published = compose.published("nginx");
+        assertEquals(1, published.size(), "nginx publishes one port: " + published);
+        String nginxConf = Files.readString(Path.of(compose.mountAt("nginx", NGINX_CONF_TARGET).orElseThrow().source()));
+        assertTrue(Pattern.compile("(?m)^\\s*listen\\s+" + published.keySet().iterator().next() + ";").matcher(nginxConf).find(),
+                "nginx listens on the port compose publishes");
+        assertEquals(serviceAddresses(compose, edges), upstreamServers(nginxConf));
+        for (String edge : edges) {
+            assertEquals("service_healthy", compose.dependsOn("nginx").get(edge), "nginx starts after " + edge + " is healthy");
+        }
+
+        // Prometheus scrapes each instance where it serves /metrics
+        String promConfig = compose.mountAt("prometheus", "/etc/prometheus/prometheus.yml").orElseThrow().source();
+        JsonNode prometheus = Compose.YAML.readTree(Path.of(promConfig).toFile());
+        Set<String> targets = new TreeSet<>();
+        for (JsonNode job : prometheus.path("scrape_configs")) {
+            assertEquals("/metrics", job.path("metrics_path").asText("/metrics"));
+            job.path("static_configs").forEach(c -> c.path("targets").forEach(t -> targets.add(t.asText())));
+        }
+        List<String> instances = new ArrayList<>(topologies);
+        instances.addAll(edges);
+        assertEquals(serviceAddresses(compose, instances), targets);
+    }
+
+    /** {@code service:SSE_HTTP_PORT} of each service. */
+    private static Set<String> serviceAddresses(Compose compose, List<String> services) throws Exception {
+        Set<String> addresses = new TreeSet<>();
+        for (String service : services) {
+            addresses.add(service + ":" + containerEnv(compose, service).get("SSE_HTTP_PORT"));
+        }
+        return addresses;
+    }
+
+    private static Set<String> upstreamServers(String nginxConf) {
+        Set<String> servers = new TreeSet<>();
+        Matcher matcher = Pattern.compile("(?m)^\\s*server\\s+([^\\s;{]+)[^;{]*;").matcher(nginxConf);
+        while (matcher.find()) {
+            servers.add(matcher.group(1));
+        }
+        return servers;
+    }
+
+    @Test
+    void kafkaInitCreatesExactlyTheTopicsTheTopologyWouldCreate() throws Exception {
+        Compose compose = Compose.load(REPO);
+        TopologySettings settings = TopologySettings.fromEnv(containerEnv(compose, compose.builtFrom(TOPOLOGY_DOCKERFILE).get(0)));
+        List<String> entrypoint = new ArrayList<>();
+        compose.service("kafka-init").path("entrypoint").forEach(a -> entrypoint.add(a.asText()));
+        String script = entrypoint.get(entrypoint.size() - 1);
+        Path hostScript = Path.of(compose.mountAt("kafka-init", script).orElseThrow(() -> new AssertionError("kafka-init runs " + script + ", which it does not mount")).source());
+
+        // the image's kafka-topics.sh, replaced by one that records how it is called
+        Path bin = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "kafka-bin").toAbsolutePath();
+        Path calls = bin.resolve("calls");
+        Path stub = Files.writeString(bin.resolve("kafka-topics.sh"), "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$CALLS\"\n");
+        assertTrue(stub.toFile().setExecutable(true));
+        Map<String, String> env = new HashMap<>(compose.env("kafka-init"));
+        env.put("KAFKA_BIN", bin.toString());
+        env.put("CALLS", calls.toString());
+        Tools.Result result = Tools.run(List.of("sh", hostScript.toString()), REPO, env, 30);
+        assertEquals(0, result.exitCode(), result.err());
+
+        // TopicCreator: every source topic and the dead-letter topic, with SSE_PARTITIONS partitions; the
+        // dead-letter topic takes the largest dead letter plus 256 KiB of headers
+        String common = "--bootstrap-server " + settings.bootstrapServers() + " --create --if-not-exists --topic ";
+        List<String> expected = new ArrayList<>();
+        for (String topic : settings.sourceTopics()) {
+            expected.add(common + topic + " --partitions " + settings.partitions());
+        }
+        expected.add(common + settings.deadLetterTopic() + " --partitions " + settings.partitions()
+                + " --config max.message.bytes=" + (settings.dlqMaxRecordBytes() + (256 << 10)));
+        assertEquals(expected, Files.readAllLines(calls));
+    }
+
+    @Test
+    void imagesRunTheBuiltJarsAsANonRootUserWithAHealthCheckThatProbesReadiness() throws Exception {
+        List<String> modules = new ArrayList<>();
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(REPO.resolve("pom.xml")));
+        while (module.find()) {
+            modules.add(module.group(1));
+        }
+        for (String file : List.of(TOPOLOGY_DOCKERFILE, EDGE_DOCKERFILE)) {
+            Dockerfile dockerfile = Dockerfile.read(REPO.resolve(file));
+            assertTrue(dockerfile.stages().size() >= 2, file + " builds in one stage and runs in another");
+            String buildFrom = Dockerfile.last(dockerfile.build(), "FROM").orElseThrow();
+            String runFrom = Dockerfile.last(dockerfile.runtime(), "FROM").orElseThrow();
+            assertTrue(buildFrom.contains("maven") && buildFrom.contains("17"), file + " builds with Maven on JDK 17: " + buildFrom);
+            assertTrue(runFrom.contains("17") && runFrom.contains("jre"), file + " runs on a Java 17 JRE: " + runFrom);
+
+            // Maven needs every module's pom; the module it packages needs its sources and those of its siblings
+            List<String> copies = Dockerfile.all(dockerfile.build(), "COPY");
+            for (String m : modules) {
+                assertTrue(copies.contains(m + "/pom.xml " + m + "/"), file + " does not copy " + m + "/pom.xml");
+            }
+            String packaged = Dockerfile.all(dockerfile.build(), "RUN").stream().filter(r -> r.contains(" package"))
+                    .map(r -> r.replaceAll(".*-pl\\s+(\\S+).*", "$1")).findFirst().orElseThrow();
+            Set<String> needed = new TreeSet<>(List.of(packaged));
+            Matcher sibling = Pattern.compile("<artifactId>sse-router-([a-z-]+)</artifactId>(?:(?!</dependency>).)*</dependency>", Pattern.DOTALL)
+                    .matcher(Files.readString(REPO.resolve(packaged + "/pom.xml")));
+            while (sibling.find()) {
+                if (!sibling.group().contains("<scope>test</scope>")) {
+                    needed.add(sibling.group(1));
+                }
+            }
+            for (String m : needed) {
+                assertTrue(copies.contains(m + "/src " + m + "/src"), file + " does not copy " + m + "/src, which " + packaged + " needs");
+            }
+
+            String user = Dockerfile.last(dockerfile.runtime(), "USER").orElseThrow(() -> new AssertionError(file + " runs as root (no USER)"));
+            assertFalse(user.equals("root") || user.startsWith("0") || user.startsWith("root:"), file + " runs as " + user);
+            List<String> entrypoint = Dockerfile.execForm(Dockerfile.last(dockerfile.runtime(), "ENTRYPOINT").orElse(""))
+                    .orElseThrow(() -> new AssertionError(file + ": ENTRYPOINT must be exec form so java gets SIGTERM"));
+            assertEquals("java", entrypoint.get(0));
+            assertTrue(entrypoint.stream().anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage=")), file + ": heap sized from the container's memory");
+            Dockerfile.execForm(Dockerfile.last(dockerfile.runtime(), "HEALTHCHECK").orElseThrow(() -> new AssertionError(file + " has no HEALTHCHECK")))
+                    .orElseThrow(() -> new AssertionError(file + ": HEALTHCHECK must be exec form"));
+            Map<String, String> copied = dockerfile.copiedFromBuild();
+            assertFalse(copied.isEmpty());
+            for (String jar : copied.values()) {
+                assertTrue(jar.startsWith(packaged + "/target/"), file + " copies " + jar + ", not what it packaged");
+                assertTrue(Files.isRegularFile(REPO.resolve(jar)), file + " copies " + jar + ", which mvn package did not build");
+            }
+
+            // the HEALTHCHECK command on the built jar: passes on 200 from /health/ready, fails on 503 and on no answer
+            AtomicInteger status = new AtomicInteger(200);
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/health/ready", exchange -> {
+                exchange.sendResponseHeaders(status.get(), -1);
+                exchange.close();
+            });
+            server.start();
+            Path log = Path.of("target", "docker", "probe.log");
+            ImageProcess image = new ImageProcess(REPO, dockerfile, Map.of("SSE_HTTP_PORT", String.valueOf(server.getAddress().getPort())), log);
+            try {
+                assertEquals(0, image.probe(), file + ": health check on a ready instance");
+                status.set(503);
+                assertNotEquals(0, image.probe(), file + ": health check on an instance that is not ready");
+            } finally {
+                server.stop(0);
+            }
+            assertNotEquals(0, image.probe(), file + ": health check with nothing listening");
+        }
+    }
+
+    @Test
+    void nginxAcceptsTheStacksConfigurationAndStreamsWithoutBuffering() throws Exception {
+        Compose compose = Compose.load(REPO);
+        Path conf = Path.of(compose.mountAt("nginx", NGINX_CONF_TARGET).orElseThrow().source());
+        String text = Files.readString(conf);
+        Matcher events = Pattern.compile("location\\s+/api/v1/events/\\s*\\{([^}]*)}").matcher(text);
+        assertTrue(events.find(), "nginx has a location for the event streams");
+        String sse = events.group(1);
+        for (String directive : List.of("proxy_buffering off;", "proxy_cache off;", "gzip off;")) {
+            assertTrue(sse.contains(directive), "the event stream location needs " + directive);
+        }
+        assertTrue(text.contains("proxy_http_version 1.1;") && text.contains("proxy_set_header Connection \"\";"));
+        Matcher timeout = Pattern.compile("proxy_read_timeout\\s+(\\d+)s;").matcher(sse);
+        assertTrue(timeout.find());
+        int heartbeat = Integer.parseInt(containerEnv(compose, compose.builtFrom(EDGE_DOCKERFILE).get(0)).getOrDefault("SSE_HEARTBEAT_SECONDS", "30"));
+        assertTrue(Integer.parseInt(timeout.group(1)) >= 3 * heartbeat, "a stream must survive several heartbeats of " + heartbeat + " s");
+
+        Map<String, String> upstreams = new LinkedHashMap<>();
+        for (String server : upstreamServers(text)) {
+            upstreams.put(server, "127.0.0.1:" + RedisProcess.freePort());
+        }
+        Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+        Tools.Result check = nginx.test();
+        assertEquals(0, check.exitCode(), check.err());
+        assertTrue(check.err().contains("test is successful"), check.err());
+    }
+
+    @Test
+    void throughNginxAStreamIsLiveResumesAndSurvivesTheStopOfItsEdge() throws Exception {
+        Compose compose = Compose.load(REPO);
+        Dockerfile image = Dockerfile.read(REPO.resolve(EDGE_DOCKERFILE));
+        List<String> edges = compose.builtFrom(EDGE_DOCKERFILE);
+        String prefix = "docker-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        Map<String, ImageProcess> running = new LinkedHashMap<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        Map<String, String> upstreams = new LinkedHashMap<>();
+        Path conf = Path.of(compose.mountAt("nginx", NGINX_CONF_TARGET).orElseThrow().source());
+        Nginx nginx = null;
+        try {
+            for (String edge : edges) {
+                int port = RedisProcess.freePort();
+                Map<String, String> env = new HashMap<>(compose.env(edge));
+                env.put("REDIS_URL", Infra.redis().url());
+                env.put("SSE_REDIS_PREFIX", prefix);
+                env.put("SSE_HTTP_PORT", String.valueOf(port));
+                ImageProcess process = new ImageProcess(REPO, image, env, Path.of("target", "docker", edge + ".log"));
+                process.start();
+                running.put(edge, process);
+                ports.put(edge, port);
+                upstreams.put(edge + ":" + containerEnv(compose, edge).get("SSE_HTTP_PORT"), "127.0.0.1:" + port);
+            }
+            for (ImageProcess process : running.values()) {
+                process.awaitHealthy(Duration.ofSeconds(60));
+            }
+            nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+            nginx.start();
+
+            // the token script, with no variable set, signs with the secret compose gives the edges
+            Tools.Result token = Tools.run(List.of("sh", "docker/token.sh", "alice"), REPO, Map.of(), 30);
+            assertEquals(0, token.exitCode(), token.err());
+            Map<String, String> auth = Map.of("Authorization", "Bearer " + token.out().strip());
+            String base = "http://127.0.0.1:" + nginx.port();
+            URI stream = URI.create(base + "/api/v1/events/executions/e-docker");
+            RedisKeys keys = new RedisKeys(prefix);
+
+            try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+                for (int seq = 1; seq <= 3; seq++) {
+                    write(redis, keys, seq);
+                }
+                try (SseClient browser = new SseClient(stream, auth, true)) {
+                    List<SseClient.Event> first = browser.await(1, Duration.ofSeconds(20));
+                    assertEquals(1, first.size(), "no snapshot through nginx:\n" + nginx.errorLog());
+                    assertEquals("status", first.get(0).event());
+                    assertEquals("3", first.get(0).id());
+                    assertEquals("text/event-stream", browser.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+                    assertTrue(browser.headers().firstValue("Content-Encoding").isEmpty(), "a compressed event stream is held back");
+                    String holder = holderOf(ports); // while this is the only stream
+
+                    // not buffered: an event written now reaches the open stream
+                    write(redis, keys, 4);
+                    List<SseClient.Event> live = browser.await(2, Duration.ofSeconds(10));
+                    assertEquals(2, live.size(), "the event written after connecting did not come through nginx while the stream was open");
+                    assertEquals("4", live.get(1).id());
+                    assertTrue(browser.connected());
+
+                    // Last-Event-ID reaches the edge: the resumed stream replays what came after it
+                    Map<String, String> resume = new HashMap<>(auth);
+                    resume.put("Last-Event-ID", "2");
+                    try (SseClient resumed = new SseClient(stream, resume, false)) {
+                        assertEquals(List.of("3", "4"), resumed.await(2, Duration.ofSeconds(10)).stream().map(SseClient.Event::id).toList());
+                    }
+
+                    // docker stop of the edge holding the stream: the browser reconnects through nginx to the other
+                    assertEquals(143, running.get(holder).stop(Duration.ofSeconds(15)), holder + " stops cleanly on SIGTERM:\n" + running.get(holder).output());
+                    assertTrue(browser.awaitConnection(2, Duration.ofSeconds(20)), "the browser did not get a stream again through nginx: "
+                            + browser.statuses() + "\n" + nginx.errorLog());
+                    write(redis, keys, 5);
+                    List<SseClient.Event> all = browser.await(3, Duration.ofSeconds(10));
+                    assertEquals(List.of("3", "4", "5"), all.stream().map(SseClient.Event::id).toList(), "every event once, across the failover");
+                    assertEquals(List.of(200, 200), browser.statuses().subList(0, 2));
+                }
+
+                // the other routes: status and health through nginx, metrics only per instance
+                HttpResponse<String> status = get(base + "/api/v1/executions/e-docker/status", auth);
+                assertEquals(200, status.statusCode(), status.body());
+                assertEquals(5, Json.read(status.body(), JsonNode.class).get("last_seq").asLong());
+                assertEquals(200, get(base + "/health/ready", Map.of()).statusCode());
+                HttpResponse<String> metrics = get(base + "/metrics", Map.of());
+                assertEquals(404, metrics.statusCode());
+                assertEquals("not_found", Json.read(metrics.body(), JsonNode.class).get("error").asText());
+
+                // no edge left: nginx answers like an edge would, JSON with Retry-After
+                for (ImageProcess process : running.values()) {
+                    process.stop(Duration.ofSeconds(15));
+                }
+                HttpResponse<String> down = get(base + "/api/v1/executions/e-docker/status", auth);
+                assertEquals(503, down.statusCode(), down.body());
+                assertEquals("unavailable", Json.read(down.body(), JsonNode.class).get("error").asText());
+                assertTrue(down.headers().firstValue("Retry-After").isPresent());
+            }
+        } finally {
+            if (nginx != null) {
+                nginx.close();
+            }
+            for (ImageProcess process : running.values()) {
+                process.close();
+            }
+        }
+    }
+
+    /**
+     * The only edge that has sent events so far (while one stream is open). Counted by {@code sse_messages_sent_total}:
+     * {@code sse_connections_active} is registered with a weak reference to its source and reads NaN after a GC.
+     */
+    private static String holderOf(Map<String, Integer> ports) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Map<String, Double> sent = new LinkedHashMap<>();
+        while (System.nanoTime() < deadline) {
+            sent.clear();
+            for (Map.Entry<String, Integer> edge : ports.entrySet()) {
+                Matcher counter = Pattern.compile("(?m)^sse_messages_sent_total\\s+(\\S+)").matcher(get("http://127.0.0.1:" + edge.getValue() + "/metrics", Map.of()).body());
+                sent.put(edge.getKey(), counter.find() ? Double.parseDouble(counter.group(1)) : 0);
+            }
+            List<String> holders = sent.entrySet().stream().filter(e -> e.getValue() > 0).map(Map.Entry::getKey).toList();
+            if (holders.size() == 1) {
+                return holders.get(0);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("cannot tell which edge holds the stream: " + sent);
+    }
+
+    private static HttpResponse<String> get(String url, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        headers.forEach(request::header);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** An event as the topology writes it: log entry {seq}-0, snapshot, publish, atomically. */
+    private static void write(Jedis redis, RedisKeys keys, long seq) {
+        String id = "e-docker";
+        String envelope = "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + ",\"event_type\":\"pod_running\",\"status\":\"running\",\"data\":{\"n\":" + seq + "}}";
+        String snapshot = "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"alice\",\"last_seq\":" + seq
+                + ",\"last_event_type\":\"pod_running\",\"terminal\":false,\"closed\":false}";
+        Transaction tx = redis.multi();
+        tx.xadd(keys.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(100), Map.of(RedisKeys.LOG_FIELD, envelope));
+        tx.set(keys.execStatus(id), snapshot);
+        tx.publish(keys.execChannel(id), envelope);
+        tx.exec();
+    }
+}
