@@ -88,6 +88,12 @@ class DockerConfigTest {
             assertEquals("service_healthy", compose.dependsOn(edge).get("redis"), edge + " waits for Redis");
         }
         assertEquals(1, secrets.size(), "every edge must verify tokens with the same SSE_JWT_SECRET: " + secrets);
+        for (String edge : edges) {
+            // the edge drains for its grace period and exits at most 5 s later; docker SIGKILLs after stop_grace_period
+            long drain = EdgeSettings.fromEnv(containerEnv(compose, edge)).shutdownGrace().plusSeconds(5).toSeconds();
+            assertTrue(seconds(compose.service(edge).path("stop_grace_period").asText("10s")) > drain,
+                    edge + ": stop_grace_period must exceed the drain of " + drain + " s");
+        }
         assertNotNull(secrets.iterator().next());
 
         // topologies: one application id (they share partitions), a state volume each, a valid configuration
@@ -159,6 +165,20 @@ class DockerConfigTest {
         List<String> instances = new ArrayList<>(topologies);
         instances.addAll(edges);
         assertEquals(serviceAddresses(compose, instances), targets);
+    }
+
+    /** A compose duration such as {@code 20s}, {@code 1m30s}. */
+    private static long seconds(String duration) {
+        Matcher part = Pattern.compile("(\\d+)([hms])").matcher(duration);
+        long seconds = 0;
+        while (part.find()) {
+            seconds += Long.parseLong(part.group(1)) * switch (part.group(2)) {
+                case "h" -> 3600;
+                case "m" -> 60;
+                default -> 1;
+            };
+        }
+        return seconds;
     }
 
     /** {@code service:SSE_HTTP_PORT} of each service. */
@@ -373,13 +393,18 @@ class DockerConfigTest {
                         assertEquals(List.of("3", "4"), resumed.await(2, Duration.ofSeconds(10)).stream().map(SseClient.Event::id).toList());
                     }
 
-                    // docker stop of the edge holding the stream: the browser reconnects through nginx to the other
-                    assertEquals(143, running.get(holder).stop(Duration.ofSeconds(15)), holder + " stops cleanly on SIGTERM:\n" + running.get(holder).output());
-                    assertTrue(browser.awaitConnection(2, Duration.ofSeconds(20)), "the browser did not get a stream again through nginx: "
+                    // docker stop of the edge holding the stream: it tells the stream to move, the browser reconnects
+                    // through nginx, which sends it to the other edge, and the stopped edge exits cleanly
+                    ImageProcess stopping = running.get(holder);
+                    stopping.terminate();
+                    assertTrue(browser.awaitConnection(2, Duration.ofSeconds(30)), "the browser did not get a stream again through nginx: "
                             + browser.statuses() + "\n" + nginx.errorLog());
+                    assertEquals(143, stopping.awaitExit(Duration.ofSeconds(30)), holder + " stops cleanly on SIGTERM:\n" + stopping.output());
                     write(redis, keys, 5);
-                    List<SseClient.Event> all = browser.await(3, Duration.ofSeconds(10));
-                    assertEquals(List.of("3", "4", "5"), all.stream().map(SseClient.Event::id).toList(), "every event once, across the failover");
+                    List<SseClient.Event> all = browser.await(4, Duration.ofSeconds(10));
+                    assertEquals(List.of("status", "pod_running", "shutdown", "pod_running"), all.stream().map(SseClient.Event::event).toList());
+                    assertEquals(List.of("3", "4", "5"), all.stream().map(SseClient.Event::id).filter(java.util.Objects::nonNull).toList(),
+                            "every event once, across the move");
                     assertEquals(List.of(200, 200), browser.statuses().subList(0, 2));
                 }
 
@@ -394,7 +419,8 @@ class DockerConfigTest {
 
                 // no edge left: nginx answers like an edge would, JSON with Retry-After
                 for (ImageProcess process : running.values()) {
-                    process.stop(Duration.ofSeconds(15));
+                    process.terminate();
+                    process.awaitExit(Duration.ofSeconds(30));
                 }
                 HttpResponse<String> down = get(base + "/api/v1/executions/e-docker/status", auth);
                 assertEquals(503, down.statusCode(), down.body());

@@ -84,10 +84,14 @@ public final class ImageProcess implements AutoCloseable {
         throw new AssertionError("the HEALTHCHECK did not pass within " + timeout + ":\n" + Files.readString(log));
     }
 
-    /** {@code docker stop}: SIGTERM, then the exit code (or -1 if it is still running after {@code grace}). */
-    public int stop(Duration grace) throws InterruptedException {
+    /** What {@code docker stop} sends first. */
+    public void terminate() {
         process.destroy();
-        if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+    }
+
+    /** The exit code, or -1 if the process is still running after {@code timeout} (then it is killed). */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             return process.exitValue();
         }
         process.destroyForcibly().waitFor();

@@ -1,5 +1,7 @@
 package io.sserouter.system.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.config.Json;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,7 +18,8 @@ import java.util.Map;
 
 /**
  * An EventSource as a browser runs one: collects events as they arrive and, when {@code reconnect}, opens the
- * stream again after it ends, sending the last event id it saw as {@code Last-Event-ID}.
+ * stream again after it ends, sending the last event id it saw as {@code Last-Event-ID}. Like the edge asks of its
+ * clients, a {@code shutdown} event (the edge is draining) makes it leave and reconnect after the delay it names.
  */
 public final class SseClient implements AutoCloseable {
     public record Event(String id, String event, String data) {
@@ -89,6 +92,10 @@ public final class SseClient implements AutoCloseable {
                         }
                         if (id != null) {
                             lastEventId = id;
+                        }
+                        if ("shutdown".equals(event)) {
+                            pause(Json.read(data, JsonNode.class).path("reconnect_after_ms").asLong());
+                            return;
                         }
                     }
                     id = event = data = null;
