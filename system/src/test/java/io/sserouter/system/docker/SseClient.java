@@ -3,6 +3,7 @@ package io.sserouter.system.docker;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.config.Json;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /**
  * An EventSource as a browser runs one: collects events as they arrive and, when {@code reconnect}, opens the
@@ -57,7 +59,8 @@ public final class SseClient implements AutoCloseable {
                         connected = response.statusCode() == 200;
                         events.notifyAll();
                     }
-                    read(response.body());
+                    boolean gzip = response.headers().firstValue("Content-Encoding").orElse("").equals("gzip");
+                    read(gzip ? unblocked(new GZIPInputStream(response.body(), 512)) : response.body());
                 } catch (Exception e) {
                     // the stream ended; a browser reconnects
                 } finally {
@@ -108,6 +111,19 @@ public final class SseClient implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * InflaterInputStream always reports one byte available, which makes a Reader wait for more input after a
+     * complete line; a browser's decoder has no such problem.
+     */
+    private static InputStream unblocked(InputStream in) {
+        return new FilterInputStream(in) {
+            @Override
+            public int available() {
+                return 0;
+            }
+        };
     }
 
     private static void pause(long millis) {
