@@ -84,7 +84,7 @@ final class LoadScenario {
                 System.out.printf("   saturation: events to all %d channels as fast as they are delivered, %d s%n", channels, seconds);
                 // a bounded number of deliveries in flight, so the rate is what the server sustains, not what its
                 // buffers (or Redis's output buffer to a subscriber) absorb
-                long window = Math.max(20_000, 4L * connections);
+                long window = Math.max(100_000, 20L * connections);
                 meter = new Meter(server, load);
                 long satStart = System.nanoTime();
                 long deadline = satStart + seconds * 1_000_000_000L;

@@ -231,12 +231,15 @@ final class Plots {
         return 10 * magnitude;
     }
 
-    /** Three significant digits, thousands grouped: 0.431, 12.4, 373,000. */
+    /** Whole numbers exactly, others to three significant digits, thousands grouped: 4,983, 0.431, 12.4, 373,000. */
     static String format(double value) {
         if (value == 0) {
             return "0";
         }
         double abs = Math.abs(value);
+        if (value == Math.rint(value) && abs < 1e6) {
+            return String.format("%,.0f", value); // counts stay exact
+        }
         if (abs >= 1000) {
             double rounded = Math.round(value / Math.pow(10, Math.floor(Math.log10(abs)) - 2)) * Math.pow(10, Math.floor(Math.log10(abs)) - 2);
             return String.format("%,.0f", rounded);
