@@ -19,13 +19,13 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class RedisSink implements AutoCloseable {
     /** Thrown when Redis cannot be reached; the batch is intact and may be retried. */
-    static final class UnavailableException extends Exception {
+    public static final class UnavailableException extends Exception {
         UnavailableException(Throwable cause) {
             super(cause.getMessage(), cause);
         }
     }
 
-    record Outcome(int written, int alreadyPresent, int rejected) {
+    public record Outcome(int written, int alreadyPresent, int rejected) {
     }
 
     // KEYS: log, status, channel. ARGV: seq, envelope, snapshot, maxlen, log ttl ms, status ttl ms.
@@ -76,8 +76,8 @@ public final class RedisSink implements AutoCloseable {
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
     }
 
-    /** Performs every write of the batch, in order, in one round trip. */
-    Outcome write(List<SinkWrite> batch) throws UnavailableException {
+    /** Performs every write of the batch, in order, in one round trip (public so a benchmark baseline can make the same writes). */
+    public Outcome write(List<SinkWrite> batch) throws UnavailableException {
         try {
             loadScripts(false);
             try {

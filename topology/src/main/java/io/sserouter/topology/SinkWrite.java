@@ -11,8 +11,8 @@ package io.sserouter.topology;
  * @param snapshot  the execution's status snapshot JSON after this event (executions only)
  * @param finished  the execution reached a terminal status or a closing event
  */
-record SinkWrite(Kind kind, String target, long seq, String dedupId, String source, String envelope, String snapshot, boolean finished) {
-    enum Kind { EXECUTION, NOTIFICATION, SYSTEM }
+public record SinkWrite(Kind kind, String target, long seq, String dedupId, String source, String envelope, String snapshot, boolean finished) {
+    public enum Kind { EXECUTION, NOTIFICATION, SYSTEM }
 
     /** Outbox key: sorts an execution's writes by seq, others by source offset. */
     String outboxKey() {
