@@ -28,13 +28,15 @@ final class EdgeMetrics {
     }
 
     void activeConnections(Supplier<Number> count) {
-        registry.gauge("sse.connections.active", java.util.List.of(), count, s -> s.get().doubleValue());
+        // strong references: a gauge holds its source weakly by default, and a method reference is garbage at once
+        io.micrometer.core.instrument.Gauge.builder("sse.connections.active", count, s -> s.get().doubleValue())
+                .description("Open SSE streams on this instance").strongReference(true).register(registry);
     }
 
     void pipelineHeartbeatAge(Supplier<Number> seconds) {
         io.micrometer.core.instrument.Gauge.builder("sse.pipeline.heartbeat.age.seconds", seconds, s -> s.get().doubleValue())
                 .description("Seconds since a topology instance last reported itself running and connected to Kafka (-1: never)")
-                .register(registry);
+                .strongReference(true).register(registry);
     }
 
     void sent() {

@@ -31,7 +31,7 @@ final class Shutdown {
     private final Counter closedAtEnd;
 
     Shutdown(MeterRegistry registry) {
-        Gauge.builder("sse.shutdown.phase", phase, AtomicInteger::get)
+        Gauge.builder("sse.shutdown.phase", phase, AtomicInteger::get).strongReference(true)
                 .description("0 serving, 1 draining (not ready, streams told to reconnect), 2 closing the rest, 3 stopped")
                 .register(registry);
         notified = Counter.builder("sse.shutdown.streams").tag("step", "notified")

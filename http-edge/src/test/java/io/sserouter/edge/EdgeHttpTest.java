@@ -186,8 +186,11 @@ class EdgeHttpTest {
         topology.writeAll("h5", 1, false);
         try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h5"), ALICE)) {
             client.await(1, WAIT);
+            System.gc(); // gauges must survive a collection
             String metrics = get("/metrics", Map.of()).body();
-            assertTrue(metrics.contains("sse_connections_active"), metrics);
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("sse_connections_active ") && Double.parseDouble(l.substring(23)) >= 1),
+                    "one stream open: " + metrics.lines().filter(l -> l.startsWith("sse_conn")).toList());
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("sse_pipeline_heartbeat_age_seconds ") && !l.endsWith("NaN")), metrics);
             assertTrue(metrics.contains("sse_messages_sent_total"), metrics);
         }
     }
