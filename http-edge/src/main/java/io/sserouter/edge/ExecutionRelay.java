@@ -179,6 +179,12 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     /** Sends every retained event after {@code lastSent} up to {@code upTo}; a {@code replay_gap} first if some are gone. */
     private void replayUpTo(long upTo, JsonNode knownSnapshot) {
         List<RedisReader.Logged> retained = reader.after(executionId, lastSent);
+        if (retained.isEmpty() && knownSnapshot == null) {
+            // A snapshot read after an empty log read may count events written in between, which would look like a
+            // gap. Snapshot first, then the log again: the log holds every event the snapshot counts unless it is gone.
+            knownSnapshot = snapshotNode();
+            retained = reader.after(executionId, lastSent);
+        }
         long first = retained.isEmpty() ? -1 : retained.get(0).seq();
         boolean gap = first > lastSent + 1;
         if (retained.isEmpty()) {

@@ -177,6 +177,32 @@ class ExecutionRelayTest {
     }
 
     @Test
+    void anEventWrittenBetweenTheLogReadAndTheSnapshotReadIsRelayedNotReportedAsAGap() throws Exception {
+        topology.writeAll("late", 2, false);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        RedisReader racing = new RedisReader(settings.redis(), 2) {
+            @Override
+            List<Logged> after(String executionId, long after) {
+                List<Logged> read = super.after(executionId, after);
+                if (armed.getAndSet(false)) {
+                    topology.write("late", 3, "pod_running", "alice", false); // after the log read, before any snapshot read
+                }
+                return read;
+            }
+        };
+        RecordingSink sink = new RecordingSink();
+        ExecutionRelay relay = relay("late", 2L, sink, racing, owner -> true);
+        Thread.sleep(300); // caught up: nothing after 2 yet
+        armed.set(true);
+        relay.onResync(); // as when the subscriber connection dropped and came back
+        sink.await(1, WAIT);
+        Thread.sleep(300);
+        assertEquals(List.of("pod_running"), sink.events().stream().map(RecordingSink.Event::event).toList(), "no replay_gap: event 3 is in the log");
+        assertEquals(List.of(3L), sink.seqs());
+        racing.close();
+    }
+
+    @Test
     void aTrimmedLogGivesAReplayGapThenWhatIsRetained() throws Exception {
         for (int seq = 1; seq <= 150; seq++) {
             topology.write("g", seq, "pod_running", "alice", false);

@@ -11,10 +11,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** With Redis unreachable the edge answers 503 with Retry-After, never 500, and recovers by itself when Redis comes. */
+/**
+ * With Redis unreachable (down, or frozen so that reads time out) the edge answers 503 with Retry-After, never 500,
+ * and recovers by itself when Redis comes back.
+ */
 class RedisDownTest {
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -43,6 +52,46 @@ class RedisDownTest {
                 assertEquals(404, get(edge.port(), "/api/v1/executions/e-1/status").statusCode());
                 assertTrue(get(edge.port(), "/metrics").body().contains("sse_connections_rejected_total{reason=\"redis_unavailable\"}"));
             }
+        }
+    }
+
+    @Test
+    void frozenRedisGives503NotAnInternalError() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(24);
+        try (RedisProcess redis = RedisProcess.start();
+             EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(Map.of("REDIS_URL", redis.url(), "SSE_HTTP_PORT", "0",
+                     "SSE_JWT_SECRET", Tokens.SECRET)))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (get(edge.port(), "/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            redis.freeze(); // the subscriber connection stays open and quiet, so the edge still looks ready
+            try {
+                // more requests at once than the edge has pooled connections: some wait for one in vain
+                List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+                for (int i = 0; i < 24; i++) {
+                    String path = i % 2 == 0 ? "/api/v1/events/executions/e-" + i : "/api/v1/executions/e-" + i + "/status";
+                    burst.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return get(edge.port(), path);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, pool));
+                }
+                for (CompletableFuture<HttpResponse<String>> request : burst) {
+                    HttpResponse<String> response = request.get(60, TimeUnit.SECONDS);
+                    String path = response.uri().getPath();
+                    assertEquals(503, response.statusCode(), path + ": " + response.body());
+                    assertEquals("5", response.headers().firstValue("Retry-After").orElse(""), path);
+                    assertEquals("unavailable", Json.read(response.body(), JsonNode.class).get("error").asText(), path);
+                }
+            } finally {
+                redis.thaw();
+            }
+            assertEquals(404, get(edge.port(), "/api/v1/executions/e-1/status").statusCode(), "served again once Redis answers");
+        } finally {
+            pool.shutdownNow();
         }
     }
 }

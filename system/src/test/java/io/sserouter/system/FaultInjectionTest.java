@@ -1,0 +1,290 @@
+package io.sserouter.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sserouter.config.RedisKeys;
+import io.sserouter.system.fault.ChildJvm;
+import io.sserouter.system.fault.DeliveryCheck;
+import io.sserouter.system.fault.Nginx;
+import io.sserouter.system.fault.SseFollower;
+import io.sserouter.system.fault.Workload;
+import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.RunEnv;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
+
+/**
+ * The delivery promise under faults, end to end: a real broker, a real Redis, two topology instances and two edge
+ * instances in their own JVMs, nginx balancing the edges, and EventSource-like clients following executions while a
+ * producer keeps them coming. In each round it kills a topology instance with {@code kill -9} and restarts it,
+ * stops an edge with SIGTERM and restarts it, kills the other edge with {@code kill -9} and restarts it, makes one
+ * client stop reading in the middle of a bulky execution, freezes Redis for seconds, and drops every Redis client
+ * connection. Then every client must hold every event of each of its executions exactly once, in order, matching
+ * the Redis log and what was sent.
+ *
+ * <p>Scale: 200 clients following 5 executions each, one round of faults, by default;
+ * {@code -Dfault.suite=long} runs 400 clients, 15 executions each and four rounds; {@code -Dfault.clients},
+ * {@code -Dfault.executions.per.client} and {@code -Dfault.rounds} set each figure.
+ */
+class FaultInjectionTest {
+    private static final long ROUND_MILLIS = 80_000;
+    private static final long LEAD_MILLIS = 10_000;
+    private static final int BULKY_EVENTS = 80;
+    private static final int BULKY_PAD = 100 * 1024;
+
+    private final List<String> timeline = new ArrayList<>();
+    private long origin;
+
+    record Scale(int clients, int executionsPerClient, int rounds) {
+        static Scale fromProperties() {
+            boolean longRun = "long".equals(System.getProperty("fault.suite"));
+            return new Scale(Integer.getInteger("fault.clients", longRun ? 400 : 200),
+                    Integer.getInteger("fault.executions.per.client", longRun ? 15 : 5),
+                    Integer.getInteger("fault.rounds", longRun ? 4 : 1));
+        }
+    }
+
+    private void note(String what) {
+        String line = String.format("%7.1f s  %s", (System.currentTimeMillis() - origin) / 1000.0, what);
+        synchronized (timeline) {
+            timeline.add(line);
+        }
+        System.out.println(line);
+    }
+
+    @Test
+    void everyClientEndsWithEveryEventOfItsExecutionsExactlyOnceInOrderWhateverFails() throws Exception {
+        assertTrue(Nginx.available(), "the fault suite needs nginx at " + Nginx.BINARY + " (Debian package nginx; ./run-tests installs it)");
+        Scale scale = Scale.fromProperties();
+        String run = "fault-";
+        Path logs = Path.of("target", "fault-suite");
+        Files.createDirectories(logs);
+        DemoTokens tokens = new DemoTokens();
+        long started = System.nanoTime();
+
+        try (RedisProcess redisServer = RedisProcess.start();
+             Jedis redis = new Jedis(URI.create(redisServer.url()))) {
+            RedisKeys keys = new RedisKeys(run);
+            Map<String, String> env = RunEnv.of(run, redisServer.url());
+            env.put("SSE_CONSUMER_POOL_SIZE", "1");
+            // the long run outlasts the default 300 s, and the check reads every execution's log at the end
+            env.put("SSE_BUFFER_TTL_SECONDS", "3600");
+            env.put("SSE_JWT_SECRET", tokens.secret());
+            env.put("SSE_HEARTBEAT_SECONDS", "10");
+            env.put("SSE_SHUTDOWN_GRACE_SECONDS", "6");
+            // a stalled client is cut after 256 KiB rather than 1 MiB, so the bulky execution can stay a few MB
+            env.put("SSE_CLIENT_BUFFER_BYTES", String.valueOf(256 * 1024));
+            // no per-user limit is raised: every client is its own user, one stream at a time, a few connects a minute
+
+            List<ChildJvm> topologies = new ArrayList<>();
+            List<ChildJvm> edges = new ArrayList<>();
+            for (String name : List.of("topology-a", "topology-b")) {
+                Map<String, String> own = new HashMap<>(env);
+                own.put("KAFKA_STATE_DIR", RunEnv.of(run + name + "-").get("KAFKA_STATE_DIR"));
+                topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", own, RedisProcess.freePort(), "384m", logs));
+            }
+            for (String name : List.of("edge-1", "edge-2")) {
+                edges.add(new ChildJvm(name, "io.sserouter.edge.Main", env, RedisProcess.freePort(), "384m", logs));
+            }
+            List<SseFollower> followers = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            try (Nginx nginx = Nginx.start(RedisProcess.freePort(), edges.stream().map(ChildJvm::port).toList());
+                 Workload workload = new Workload(Infra.kafka().bootstrapServers(), run)) {
+                topologies.forEach(ChildJvm::start);
+                edges.forEach(ChildJvm::start);
+                for (ChildJvm jvm : topologies) {
+                    jvm.awaitReady(Duration.ofSeconds(120));
+                }
+                for (ChildJvm jvm : edges) {
+                    jvm.awaitReady(Duration.ofSeconds(60));
+                }
+                origin = System.currentTimeMillis();
+                note("running: 2 topology JVMs, 2 edge JVMs, nginx on :" + nginx.port() + "; " + scale);
+
+                long flowMillis = LEAD_MILLIS + scale.rounds() * ROUND_MILLIS;
+                int total = scale.clients() * scale.executionsPerClient();
+                double every = (double) flowMillis / total;
+                long deadline = origin + flowMillis + Duration.ofMinutes(3).toMillis();
+                for (int c = 0; c < scale.clients(); c++) {
+                    String user = "fu" + c;
+                    List<String> ids = new ArrayList<>();
+                    for (int k = 0; k < scale.executionsPerClient(); k++) {
+                        String id = "fx-" + c + "-" + k;
+                        ids.add(id);
+                        workload.plan(new Workload.Planned(id, user, (long) ((k * scale.clients() + c) * every)), origin);
+                    }
+                    followers.add(new SseFollower("127.0.0.1", nginx.port(), tokens.user(user, Duration.ofHours(2)), ids, deadline, 0, null));
+                }
+                List<String> bulky = new ArrayList<>();
+                for (int r = 0; r < scale.rounds(); r++) {
+                    bulky.add("fx-bulky-" + r);
+                }
+                // Two clients stop reading for 12 s in each bulky execution. Behind nginx, the kernel buffers between
+                // nginx and the edge (autotuned up to tcp_rmem's maximum, tens of MB) absorb the backlog, so that
+                // client only shows that a stall costs nothing; the one connected straight to an edge shows that the
+                // edge cuts a stalled peer off at SSE_CLIENT_BUFFER_BYTES and that the client then resumes exactly.
+                String admin = tokens.admin("fu-watcher", Duration.ofHours(2));
+                SseFollower slow = new SseFollower("127.0.0.1", edges.get(0).port(), admin, bulky, deadline, 4096, new SseFollower.Stall(3, 12_000));
+                SseFollower slowBehindNginx = new SseFollower("127.0.0.1", nginx.port(), admin, bulky, deadline, 4096, new SseFollower.Stall(3, 12_000));
+                followers.add(slow);
+                followers.add(slowBehindNginx);
+                for (SseFollower follower : followers) {
+                    Thread thread = new Thread(follower, "sse-client");
+                    thread.setDaemon(true);
+                    thread.start();
+                    threads.add(thread);
+                }
+
+                long slowCuts = 0;
+                for (int r = 0; r < scale.rounds(); r++) {
+                    sleepUntil(origin + LEAD_MILLIS / 2 + r * ROUND_MILLIS);
+                    ChildJvm topology = topologies.get(r % 2);
+                    note("kill -9 " + topology.name());
+                    topology.kill();
+                    Thread.sleep(8_000);
+                    note("restart " + topology.name());
+                    topology.start().awaitReady(Duration.ofSeconds(120));
+                    note(topology.name() + " ready");
+                    Thread.sleep(3_000);
+
+                    ChildJvm graceful = edges.get(r % 2);
+                    note("SIGTERM " + graceful.name());
+                    int exit = graceful.terminate(Duration.ofSeconds(30));
+                    assertTrue(exit == 0 || exit == 143, graceful.name() + " exit code on SIGTERM: " + exit);
+                    note(graceful.name() + " exited with " + exit + "; restart");
+                    graceful.start().awaitReady(Duration.ofSeconds(60));
+                    note(graceful.name() + " ready");
+                    Thread.sleep(4_000);
+
+                    ChildJvm crashed = edges.get((r + 1) % 2);
+                    note("kill -9 " + crashed.name());
+                    crashed.kill();
+                    Thread.sleep(2_000);
+                    note("restart " + crashed.name());
+                    crashed.start().awaitReady(Duration.ofSeconds(60));
+                    note(crashed.name() + " ready");
+                    Thread.sleep(3_000);
+
+                    note("bulky execution " + bulky.get(r) + " (" + BULKY_EVENTS + " x " + BULKY_PAD / 1024 + " KiB) for two clients that stop reading for 12 s");
+                    workload.sendBulky(new Workload.Planned(bulky.get(r), "fu-slow", 0), BULKY_EVENTS, BULKY_PAD);
+                    Thread.sleep(8_000);
+
+                    note("freeze Redis (SIGSTOP) for 5 s");
+                    redisServer.freeze();
+                    Thread.sleep(5_000);
+                    redisServer.thaw();
+                    note("thaw Redis");
+                    Thread.sleep(5_000);
+
+                    note("CLIENT KILL TYPE normal, then TYPE pubsub");
+                    long killed = redis.clientKill(new ClientKillParams().type(ClientType.NORMAL));
+                    killed += redis.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
+                    note(killed + " Redis connections dropped");
+                    Thread.sleep(5_000);
+                    long cuts = edges.stream().mapToLong(e -> counter(e.metrics(), "sse_connections_rejected_total", "reason=\"slow_client\"")).sum();
+                    note("slow-client cuts by the edges this round: " + cuts);
+                    slowCuts += cuts;
+                }
+
+                workload.awaitAllSent(flowMillis + 60_000);
+                note("producer done: " + workload.totalSent() + " events");
+                for (Thread thread : threads) {
+                    thread.join(Math.max(1, deadline - System.currentTimeMillis()));
+                }
+                note("clients done");
+                assertNull(workload.failure(), "the producer's sends succeeded");
+
+                DeliveryCheck check = new DeliveryCheck();
+                for (SseFollower follower : followers) {
+                    check.add(follower, workload, redis, keys, follower != slow && follower != slowBehindNginx);
+                }
+                long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+                String summary = summary(scale, check, slowCuts, seconds, slow);
+                System.out.println(summary);
+                Files.writeString(logs.resolve("summary.txt"), summary + "\n" + String.join("\n", timeline) + "\n");
+
+                assertEquals(List.of(), check.problems.stream().limit(30).toList(), summary);
+                assertEquals(0, check.lost, summary);
+                assertEquals(0, check.repeated, summary);
+                assertEquals(0, check.outOfOrder, summary);
+                assertEquals(total + 2L * scale.rounds(), check.executionsClosed, summary);
+                assertTrue(slowCuts >= scale.rounds(), "the stalled client was cut off by an edge in every round\n" + summary);
+                for (SseFollower.Followed f : slow.followed()) {
+                    assertTrue(f.cutBeforeClose >= 1, f.executionId + ": the stalled client's stream ended before the close, then it resumed\n" + summary);
+                }
+                assertTrue(check.shutdownEvents > 0, "SIGTERM told open streams to reconnect\n" + summary);
+            } finally {
+                followers.forEach(SseFollower::stop);
+                edges.forEach(ChildJvm::close);
+                topologies.forEach(ChildJvm::close);
+            }
+        }
+    }
+
+    private static String summary(Scale scale, DeliveryCheck check, long slowCuts, long seconds, SseFollower slow) {
+        StringBuilder out = new StringBuilder("\nFault suite summary\n");
+        String row = "| %-44s | %12s |%n";
+        out.append(String.format(row, "figure", "value"));
+        out.append(String.format(row, "-".repeat(44), "-".repeat(12)));
+        out.append(String.format(row, "clients (+2 that stall)", scale.clients()));
+        out.append(String.format(row, "executions followed", check.executions));
+        out.append(String.format(row, "executions closed at the client", check.executionsClosed));
+        out.append(String.format(row, "events sent", check.eventsSent));
+        out.append(String.format(row, "events delivered", check.eventsDelivered));
+        out.append(String.format(row, "lost", check.lost));
+        out.append(String.format(row, "repeated", check.repeated));
+        out.append(String.format(row, "out of order", check.outOfOrder));
+        out.append(String.format(row, "not matching the Redis log", check.mismatched));
+        out.append(String.format(row, "reconnects (all clients)", check.reconnects));
+        out.append(String.format(row, "reconnects of the busiest client", check.maxReconnectsOfOneClient));
+        out.append(String.format(row, "answers other than 200 (503/502, retried)", check.refused));
+        out.append(String.format(row, "streams ended before the close (resumed)", check.cutBeforeClose));
+        out.append(String.format(row, "shutdown events received", check.shutdownEvents));
+        out.append(String.format(row, "stalled direct client cut off by the edge", slowCuts));
+        out.append(String.format(row, "longest silence within an execution (ms) *", check.longestSilenceMillis));
+        out.append(String.format(row, "send-to-receive delay p50 / p99 (ms) *", check.delayPercentile(0.5) + " / " + check.delayPercentile(0.99)));
+        out.append(String.format(row, "send-to-receive delay max (ms) *", check.longestDelayMillis));
+        out.append(String.format(row, "fault rounds", scale.rounds()));
+        out.append(String.format(row, "duration (s)", seconds));
+        out.append("* not counting the two clients that stall on purpose\n");
+        if (!check.problems.isEmpty()) {
+            out.append("problems (first 30):\n");
+            check.problems.stream().limit(30).forEach(p -> out.append("  ").append(p).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** The value of one Prometheus counter line, 0 when absent. */
+    static long counter(String metrics, String name, String label) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(label) + "[^}]*\\} ([0-9.eE+]+)$", Pattern.MULTILINE)
+                .matcher(metrics);
+        long total = 0;
+        while (m.find()) {
+            total += (long) Double.parseDouble(m.group(1));
+        }
+        return total;
+    }
+
+    private static void sleepUntil(long millis) throws InterruptedException {
+        long wait = millis - System.currentTimeMillis();
+        if (wait > 0) {
+            Thread.sleep(wait);
+        }
+    }
+}
