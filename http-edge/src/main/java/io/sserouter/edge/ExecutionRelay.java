@@ -159,7 +159,11 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             replayUpTo(message.seq() - 1, null); // messages were missed: the log has them
         }
         if (message.seq() > lastSent) {
-            send(String.valueOf(message.seq()), message.eventType(), message.json());
+            if (sink.event(message)) {
+                metrics.sent();
+            } else {
+                close();
+            }
             metrics.delivered(message.timestampMillis());
             lastSent = message.seq();
         }

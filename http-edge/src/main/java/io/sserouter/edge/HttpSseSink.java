@@ -53,33 +53,28 @@ final class HttpSseSink implements SseSink, WriteListener {
 
     @Override
     public boolean retry(long millis) {
-        return write("retry: " + millis + "\n\n");
+        return write(("retry: " + millis + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
     public boolean event(String id, String event, String data) {
-        StringBuilder frame = new StringBuilder(data.length() + 64);
-        if (id != null) {
-            frame.append("id: ").append(id).append('\n');
-        }
-        frame.append("event: ").append(event).append('\n').append("data: ").append(oneLine(data)).append("\n\n");
-        return write(frame.toString());
+        return write(SseFrames.event(id, event, data).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean event(Published message) {
+        return write(message.frame()); // the same bytes for every stream of the channel; never modified
     }
 
     @Override
     public boolean comment(String text) {
-        return write(": " + oneLine(text) + "\n\n");
+        return write(SseFrames.comment(text).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String oneLine(String value) {
-        return value.indexOf('\n') < 0 && value.indexOf('\r') < 0 ? value : value.replace("\r", "\\r").replace("\n", "\\n");
-    }
-
-    private boolean write(String frame) {
+    private boolean write(byte[] bytes) {
         if (closed.get()) {
             return false;
         }
-        byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
         boolean overflow = false;
         try {
             synchronized (pending) {

@@ -3,15 +3,34 @@ package io.sserouter.edge;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.config.EventTypes;
 import io.sserouter.config.Json;
+import java.nio.charset.StandardCharsets;
 
 /**
- * A message as it arrived from Redis, with the fields the edge routes by.
- *
- * @param seq              the execution event's seq; 0 for messages without one (notifications, broadcasts)
- * @param timestampMillis  the event's own time, for the delivery latency metric; 0 when unknown
- * @param json  the envelope exactly as published, relayed as the SSE {@code data:}
+ * A message as it arrived from Redis, with the fields the edge routes by, parsed once however many clients get it.
+ * It also keeps its SSE frame, encoded once and written to every uncompressed stream of the channel as the same
+ * bytes: at fan-out N that is one allocation instead of N, which keeps garbage collections (the latency tail) rare.
  */
-record Published(long seq, String eventType, boolean closing, long timestampMillis, String json) {
+final class Published {
+    private final long seq;
+    private final String eventType;
+    private final boolean closing;
+    private final long timestampMillis;
+    private final String json;
+    private volatile byte[] frame;
+
+    /**
+     * @param seq              the execution event's seq; 0 for messages without one (notifications, broadcasts)
+     * @param timestampMillis  the event's own time, for the delivery latency metric; 0 when unknown
+     * @param json             the envelope exactly as published, relayed as the SSE {@code data:}
+     */
+    Published(long seq, String eventType, boolean closing, long timestampMillis, String json) {
+        this.seq = seq;
+        this.eventType = eventType;
+        this.closing = closing;
+        this.timestampMillis = timestampMillis;
+        this.json = json;
+    }
+
     static Published parse(String json) {
         try {
             JsonNode node = Json.MAPPER.readTree(json);
@@ -20,6 +39,36 @@ record Published(long seq, String eventType, boolean closing, long timestampMill
         } catch (Exception e) {
             return new Published(0, "message", false, 0, json);
         }
+    }
+
+    long seq() {
+        return seq;
+    }
+
+    String eventType() {
+        return eventType;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    long timestampMillis() {
+        return timestampMillis;
+    }
+
+    String json() {
+        return json;
+    }
+
+    /** The UTF-8 frame {@code id: seq / event: type / data: json}, built on first use; racing builders build the same bytes. */
+    byte[] frame() {
+        byte[] bytes = frame;
+        if (bytes == null) {
+            bytes = SseFrames.event(String.valueOf(seq), eventType, json).getBytes(StandardCharsets.UTF_8);
+            frame = bytes;
+        }
+        return bytes;
     }
 
     private static long millis(String iso) {

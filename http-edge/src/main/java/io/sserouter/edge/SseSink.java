@@ -5,6 +5,11 @@ interface SseSink {
     /** Writes one event; false when the client is gone. */
     boolean event(String id, String event, String data);
 
+    /** Writes one relayed message as {@code id: seq}, {@code event: type}, {@code data: envelope}. */
+    default boolean event(Published message) {
+        return event(String.valueOf(message.seq()), message.eventType(), message.json());
+    }
+
     boolean comment(String text);
 
     /** Sets the client's reconnection delay ({@code retry:}). */
