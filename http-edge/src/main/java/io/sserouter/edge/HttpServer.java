@@ -19,6 +19,10 @@ final class HttpServer {
         QueuedThreadPool threads = new QueuedThreadPool(settings.httpThreads(), Math.min(8, settings.httpThreads()));
         threads.setName("edge-http");
         cfg.jetty.threadPool = threads;
+        // Javalin's default server wraps every response in a StatisticsHandler, which copies a read-only view of
+        // every buffer written and allocates a callback per write, for every event of every stream. The edge counts
+        // what it needs itself and drains its streams before stopping, so it goes without.
+        cfg.jetty.modifyServer(server -> server.setHandler((org.eclipse.jetty.server.Handler) null));
         cfg.jetty.addConnector((server, http) -> {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setPort(settings.httpPort());
