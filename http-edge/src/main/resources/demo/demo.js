@@ -22,6 +22,8 @@
   'use strict';
 
   const MAX_STREAMS = 4;
+  /** How many recently active executions the page asks for when it (re)connects. */
+  const RECENT = 8;
   const MAX_CARDS = 24; // finished cards beyond this leave the page (their figures stay in stats())
   const EXECUTION_TYPES = [
     'execution_requested', 'execution_accepted', 'execution_queued', 'execution_started', 'execution_running',
@@ -63,6 +65,28 @@
     return {status: response.status, body};
   }
 
+  /**
+   * Notifications are not kept, so whatever was announced while this page was away (or before it opened) is asked
+   * for on every (re)connect: the user's most recently active executions. Running ones, and ones that finished in the
+   * last two minutes (their events are still retained), are followed like announced ones.
+   */
+  async function discoverRecent() {
+    try {
+      const response = await fetch(streamUrl('/api/v1/executions', {limit: String(RECENT)}), {cache: 'no-store'});
+      if (!response.ok) {
+        return;
+      }
+      const body = await response.json();
+      body.executions.slice().reverse().forEach((snap) => {
+        if (!snap.closed || snap.age_seconds < 120) {
+          discover(snap.execution_id);
+        }
+      });
+    } catch (ignored) {
+      // the next reconnect asks again
+    }
+  }
+
   function claims(jwt) {
     try {
       const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
@@ -88,6 +112,7 @@
         notificationsDown = false;
       }
       setConnection('live');
+      discoverRecent();
     };
     es.addEventListener('execution_started', (e) => {
       const n = JSON.parse(e.data);

@@ -3,6 +3,8 @@ package io.sserouter.config;
 /** Every Redis key and channel name the topology writes and the edge reads. */
 public record RedisKeys(String prefix) {
     public static final String DEFAULT_PREFIX = "sse:";
+    /** How many of a user's most recently active executions their index keeps. */
+    public static final int USER_EXECUTIONS_KEPT = 100;
     /** The single field of each replay-log stream entry. */
     public static final String LOG_FIELD = "event";
 
@@ -23,6 +25,16 @@ public record RedisKeys(String prefix) {
     /** JSON snapshot of one execution's status. */
     public String execStatus(String executionId) {
         return execChannel(executionId) + ":status";
+    }
+
+    /** Sorted set of one user's most recently active executions (score: epoch ms of their last event). */
+    public String userExecutions(String userId) {
+        return userExecutionsPrefix() + userId + ":executions";
+    }
+
+    /** {@link #userExecutions} without the user and suffix, for the script that builds it from a snapshot's owner. */
+    public String userExecutionsPrefix() {
+        return prefix + "user:";
     }
 
     /** Pub/sub channel with one user's notifications. */

@@ -62,6 +62,7 @@ public final class EdgeApp implements AutoCloseable {
         ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(deps, responses);
         NotificationsHandler notifications = new NotificationsHandler(deps, responses);
         StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
+        ExecutionsHandler executions = new ExecutionsHandler(reader, authenticator, pipeline);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
@@ -70,7 +71,7 @@ public final class EdgeApp implements AutoCloseable {
             HttpServer.configure(cfg, settings);
             CorsRules.configure(cfg, settings.corsAllowedOrigins());
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
-            Routes.configure(cfg, executionEvents, notifications, status, () -> fanout.up() && !shutdown.draining(), registry);
+            Routes.configure(cfg, executionEvents, notifications, status, executions, () -> fanout.up() && !shutdown.draining(), registry);
         });
         long beat = settings.heartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> {

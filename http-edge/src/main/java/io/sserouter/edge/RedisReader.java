@@ -41,6 +41,16 @@ class RedisReader implements AutoCloseable {
         return out;
     }
 
+    /** The snapshots of a user's most recently active executions, newest first; expired ones are left out. */
+    List<String> recentExecutions(String userId, int limit) {
+        List<String> ids = client.zrevrange(keys.userExecutions(userId), 0, limit - 1);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<String> snapshots = client.mget(ids.stream().map(keys::execStatus).toArray(String[]::new));
+        return snapshots.stream().filter(java.util.Objects::nonNull).toList();
+    }
+
     /** Epoch millis of the pipeline's last heartbeat, or null when there is none. */
     Long pipelineHeartbeat() {
         String value = client.get(keys.pipelineHeartbeat());

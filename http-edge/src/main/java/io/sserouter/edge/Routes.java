@@ -18,12 +18,14 @@ final class Routes {
     }
 
     static void configure(JavalinConfig cfg, ExecutionEventsHandler executionEvents, NotificationsHandler notifications, StatusHandler status,
+                          ExecutionsHandler executions,
                           BooleanSupplier ready, PrometheusMeterRegistry registry) {
         cfg.routes.get("/", DemoPage::index);
         cfg.routes.get("/demo/{file}", DemoPage::asset);
         cfg.routes.get("/api/v1/events/executions/{id}", executionEvents);
         cfg.routes.get("/api/v1/events/notifications", notifications);
         cfg.routes.get("/api/v1/executions/{id}/status", status);
+        cfg.routes.get("/api/v1/executions", executions);
         cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "up")));
         cfg.routes.get("/health/ready", ctx -> {
             boolean up = ready.getAsBoolean();

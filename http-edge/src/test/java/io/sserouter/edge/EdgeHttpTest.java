@@ -141,6 +141,44 @@ class EdgeHttpTest {
     }
 
     @Test
+    void aUserListsTheirMostRecentlyActiveExecutionsNewestFirst() throws Exception {
+        Map<String, String> lister = Map.of("Authorization", "Bearer " + Tokens.user("lister"));
+        topology.write("ls1", 1, "execution_requested", "lister", false);
+        Thread.sleep(5);
+        topology.write("ls2", 1, "execution_requested", "lister", false);
+        Thread.sleep(5);
+        topology.write("ls3", 1, "execution_requested", "other", false);
+        Thread.sleep(5);
+        topology.write("ls1", 2, "execution_queued", "lister", false); // ls1 is the most recently active now
+
+        JsonNode mine = Json.read(get("/api/v1/executions", lister).body(), JsonNode.class);
+        assertEquals("lister", mine.get("user").asText());
+        assertEquals(List.of("ls1", "ls2"), mine.get("executions").findValuesAsText("execution_id"));
+        assertEquals(2, mine.get("executions").get(0).get("last_seq").asLong(), "each entry is the current snapshot");
+        assertTrue(mine.get("executions").get(0).has("pipeline"));
+        assertEquals(List.of("ls1"), Json.read(get("/api/v1/executions?limit=1", lister).body(), JsonNode.class)
+                .get("executions").findValuesAsText("execution_id"));
+
+        HttpResponse<String> stranger = get("/api/v1/executions?user=other", lister);
+        assertEquals(403, stranger.statusCode());
+        assertEquals("forbidden", Json.read(stranger.body(), JsonNode.class).get("error").asText());
+        JsonNode asAdmin = Json.read(get("/api/v1/executions?user=other", Map.of("Authorization", "Bearer " + Tokens.admin("root"))).body(), JsonNode.class);
+        assertEquals(List.of("ls3"), asAdmin.get("executions").findValuesAsText("execution_id"));
+        for (String bad : List.of("?limit=0", "?limit=101", "?limit=abc", "?user=a%20b")) {
+            HttpResponse<String> response = get("/api/v1/executions" + bad, lister);
+            assertEquals(400, response.statusCode(), bad);
+            assertTrue(Json.read(response.body(), JsonNode.class).get("error").asText().startsWith("invalid_"), bad + ": " + response.body());
+        }
+        assertEquals(401, get("/api/v1/executions", Map.of()).statusCode());
+
+        try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
+            redis.del("http:exec:ls2:status");
+        }
+        assertEquals(List.of("ls1"), Json.read(get("/api/v1/executions", lister).body(), JsonNode.class)
+                .get("executions").findValuesAsText("execution_id"), "an expired execution is left out");
+    }
+
+    @Test
     void badRequestsGetA4xxWithAJsonReason() throws Exception {
         Map<String, String> cases = Map.of(
                 "/api/v1/events/executions/bad%20id", "invalid_execution_id",

@@ -40,6 +40,9 @@ final class FakeTopology implements AutoCloseable {
         tx.xadd(keys.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(maxLen), java.util.Map.of(RedisKeys.LOG_FIELD, envelope));
         tx.set(keys.execStatus(id), snapshot);
         tx.publish(keys.execChannel(id), envelope);
+        if (owner != null) {
+            tx.zadd(keys.userExecutions(owner), System.currentTimeMillis(), id); // as the topology's script does
+        }
         tx.exec();
     }
 

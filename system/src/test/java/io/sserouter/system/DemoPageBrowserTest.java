@@ -100,6 +100,10 @@ class DemoPageBrowserTest {
 
                 step("edge restart");
                 edge.close(); // every open stream ends; the browser reconnects after the server's retry: delay
+                // started while no edge runs: its notification reaches nobody, so the page must find it in
+                // /api/v1/executions when it reconnects (assertRendersWhatRedisHolds fails for an id it never learned of)
+                ids.add(demo.startExecution());
+                Thread.sleep(500);
                 edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
                 browser.await("the notifications stream reconnects", s -> s.path("connection").asText().equals("live")
                         && s.path("totals").path("notificationReconnects").asInt() >= 1, 20);
@@ -143,7 +147,10 @@ class DemoPageBrowserTest {
                 }
                 for (String id : drained) {
                     JsonNode ex = after.path("executions").path(id);
-                    assertTrue(ex.path("resumes").asInt() >= 1, id + " was streaming when the edge drained, so its stream resumed: " + ex);
+                    // one whose closing event had arrived just before the shutdown event has nothing left to resume:
+                    // it moves (reconnects), finds the execution complete and settles
+                    assertTrue(ex.path("resumes").asInt() >= 1 || ex.path("reconnects").asInt() >= 1 && ex.path("closedSeen").asBoolean(),
+                            id + " was streaming when the edge drained, so its stream resumed: " + ex);
                 }
                 browser.await("the notifications stream is back after the graceful stop", s -> s.path("connection").asText().equals("live")
                         && s.path("totals").path("notificationReconnects").asInt() >= 2, 20);

@@ -28,8 +28,10 @@ public final class RedisSink implements AutoCloseable {
     public record Outcome(int written, int alreadyPresent, int rejected) {
     }
 
-    // KEYS: log, status, channel. ARGV: seq, envelope, snapshot, maxlen, log ttl ms, status ttl ms.
+    // KEYS: log, status, channel. ARGV: seq, envelope, snapshot, maxlen, log ttl ms, status ttl ms, now ms,
+    // user index key prefix, user index length, execution id.
     // The snapshot check also covers a log that has already expired: an old seq never rewinds the snapshot.
+    // The owner's index (recently active executions, newest first) is keyed by the owner the snapshot names.
     private static final String EXECUTION_SCRIPT = """
             local seq = tonumber(ARGV[1])
             local current = redis.call('GET', KEYS[2])
@@ -47,6 +49,14 @@ public final class RedisSink implements AutoCloseable {
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6])
             redis.call('PUBLISH', KEYS[3], ARGV[2])
+            local ok, after = pcall(cjson.decode, ARGV[3])
+            if ok and type(after) == 'table' and type(after['owner']) == 'string' then
+              local index = ARGV[8] .. after['owner'] .. ':executions'
+              if redis.call('ZADD', index, ARGV[7], ARGV[10]) == 1 then
+                redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[9]) + 1))
+              end
+              redis.call('PEXPIRE', index, ARGV[6])
+            end
             return 1
             """;
 
@@ -59,6 +69,8 @@ public final class RedisSink implements AutoCloseable {
             """;
 
     private static final Duration PUBLISHED_MARKER_TTL = Duration.ofHours(1);
+    /** Executions kept in each user's index of recently active executions. */
+    private static final String USER_INDEX_LENGTH = String.valueOf(RedisKeys.USER_EXECUTIONS_KEPT);
 
     private final RedisClient client;
     private final RedisKeys keys;
@@ -128,7 +140,8 @@ public final class RedisSink implements AutoCloseable {
         return switch (write.kind()) {
             case EXECUTION -> pipeline.evalsha(executionSha,
                     List.of(keys.execLog(write.target()), keys.execStatus(write.target()), keys.execChannel(write.target())),
-                    List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), maxLen, logTtlMs, statusTtlMs));
+                    List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), maxLen, logTtlMs, statusTtlMs,
+                            String.valueOf(System.currentTimeMillis()), keys.userExecutionsPrefix(), USER_INDEX_LENGTH, write.target()));
             case NOTIFICATION -> pipeline.evalsha(publishOnceSha,
                     List.of(keys.published("notif", write.target() + ":" + write.dedupId()), keys.notifications(write.target()), keys.broadcastLatest()),
                     List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), ""));

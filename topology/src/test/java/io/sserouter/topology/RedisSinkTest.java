@@ -52,6 +52,33 @@ class RedisSinkTest {
         }
     }
 
+    private static SinkWrite owned(String id, long seq, String owner) {
+        return new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, "id:" + seq, "t/0/" + seq, "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + "}",
+                "{\"execution_id\":\"" + id + "\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"") + ",\"last_seq\":" + seq + "}", false);
+    }
+
+    @Test
+    void eachOwnerHasAnIndexOfTheirRecentlyActiveExecutions() throws Exception {
+        try (RedisSink sink = new RedisSink(settings.redis(), settings); Jedis redis = new Jedis(settings.redis().url())) {
+            var keys = settings.redis().keys();
+            sink.write(List.of(owned("u-1", 1, null), owned("u-1", 2, "ann"), owned("u-2", 1, "ann"), owned("u-3", 1, "bo")));
+            Thread.sleep(5);
+            sink.write(List.of(owned("u-1", 3, "ann")));
+            assertEquals(List.of("u-1", "u-2"), redis.zrevrange(keys.userExecutions("ann"), 0, -1), "newest activity first");
+            assertEquals(List.of("u-3"), redis.zrevrange(keys.userExecutions("bo"), 0, -1));
+            assertEquals(true, redis.pttl(keys.userExecutions("ann")) > 86_300_000, "kept as long as the snapshots");
+            sink.write(List.of(owned("u-1", 3, "ann"), owned("u-1", 2, "ann")));
+            assertEquals(2, redis.zcard(keys.userExecutions("ann")), "a repeated write adds nothing");
+            for (int i = 0; i < io.sserouter.config.RedisKeys.USER_EXECUTIONS_KEPT + 5; i++) {
+                sink.write(List.of(owned("many-" + i, 1, "cy")));
+                Thread.sleep(2); // recency is by millisecond
+            }
+            assertEquals(io.sserouter.config.RedisKeys.USER_EXECUTIONS_KEPT, redis.zcard(keys.userExecutions("cy")), "bounded");
+            assertEquals(null, redis.zrank(keys.userExecutions("cy"), "many-4"), "the oldest were dropped");
+            assertEquals(0L, redis.zrank(keys.userExecutions("cy"), "many-5"));
+        }
+    }
+
     @Test
     void aScriptCacheLostByRedisIsReloaded() throws Exception {
         try (RedisSink sink = new RedisSink(settings.redis(), settings); Jedis redis = new Jedis(settings.redis().url())) {
