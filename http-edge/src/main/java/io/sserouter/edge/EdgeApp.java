@@ -36,7 +36,11 @@ public final class EdgeApp implements AutoCloseable {
         grace = settings.shutdownGrace();
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
         fanout = new RedisFanout(settings.redis());
-        timers = Executors.newSingleThreadScheduledExecutor(daemon("edge-timers"));
+        java.util.concurrent.ScheduledThreadPoolExecutor timerPool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("edge-timers"));
+        // A stream's token-expiry timer is cancelled when the stream closes; without this a cancelled timer stays
+        // queued, and keeps the closed stream reachable, until the token would have expired (hours).
+        timerPool.setRemoveOnCancelPolicy(true);
+        timers = timerPool;
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwt()));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
@@ -91,6 +95,11 @@ public final class EdgeApp implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** Timers waiting to fire (heartbeats, expiries, waits): for tests that check closed streams leave none behind. */
+    int queuedTimers() {
+        return ((java.util.concurrent.ScheduledThreadPoolExecutor) timers).getQueue().size();
     }
 
     public int openStreams() {

@@ -32,6 +32,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     private final PipelineHealth pipeline;
     private final SerialInbox inbox;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private java.util.concurrent.ScheduledFuture<?> firstEventTimer; // only touched by the stream's serial steps
     private volatile State state = State.STARTING;
     private long lastSent = -1;
 
@@ -58,7 +59,17 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     public void start() throws RedisFanout.UnavailableException {
         fanout.subscribe(channel, this);
         submit(this::catchUp);
-        timers.schedule(() -> submit(this::giveUpWaiting), settings.firstEventWait().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the bounded wait for a first event (or a known owner), once. Only waiting streams get a timer, and it is
+     * cancelled when the stream closes, so a closed stream is not kept reachable until it would have fired.
+     */
+    private void waitForFirstEvent() {
+        state = State.WAITING;
+        if (firstEventTimer == null) {
+            firstEventTimer = timers.schedule(() -> submit(this::giveUpWaiting), settings.firstEventWait().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     State state() {
@@ -116,14 +127,14 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
     private void catchUp() {
         String json = reader.snapshot(executionId);
         if (json == null) {
-            state = State.WAITING; // nothing exists yet: relay nothing until the first event tells who owns it
+            waitForFirstEvent(); // nothing exists yet: relay nothing until the first event tells who owns it
             return;
         }
         JsonNode snapshot = Json.read(json, JsonNode.class);
         String owner = snapshot.path("owner").isTextual() ? snapshot.get("owner").asText() : null;
         if (!mayRead.test(owner)) {
             if (owner == null) {
-                state = State.WAITING;
+                waitForFirstEvent();
             } else {
                 error("forbidden");
             }
@@ -271,6 +282,9 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             return;
         }
         state = State.CLOSED;
+        if (firstEventTimer != null) {
+            firstEventTimer.cancel(false);
+        }
         fanout.unsubscribe(channel, this);
         inbox.close();
         sink.close();

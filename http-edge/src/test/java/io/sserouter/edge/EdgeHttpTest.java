@@ -179,6 +179,27 @@ class EdgeHttpTest {
     }
 
     @Test
+    void closedStreamsLeaveNoTimersBehind() throws Exception {
+        int before = edge.queuedTimers();
+        List<SseTestClient> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            topology.writeAll("done" + i, 2, true); // finished: each stream ends by itself after the linger
+            clients.add(new SseTestClient(URI.create(base + "/api/v1/events/executions/done" + i), ALICE));
+        }
+        for (SseTestClient client : clients) {
+            assertTrue(client.awaitEnd(WAIT));
+            client.close();
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (edge.openStreams() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(100);
+        // each stream had a token-expiry timer (hours away); a cancelled one must not stay queued holding the stream
+        assertTrue(edge.queuedTimers() <= before + 2, "timers queued: " + before + " before, " + edge.queuedTimers() + " after");
+    }
+
+    @Test
     void badRequestsGetA4xxWithAJsonReason() throws Exception {
         Map<String, String> cases = Map.of(
                 "/api/v1/events/executions/bad%20id", "invalid_execution_id",
