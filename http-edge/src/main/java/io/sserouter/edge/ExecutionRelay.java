@@ -131,7 +131,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
             return;
         }
         JsonNode snapshot = Json.read(json, JsonNode.class);
-        String owner = snapshot.path("owner").isTextual() ? snapshot.get("owner").asText() : null;
+        String owner = StatusHandler.owner(snapshot);
         if (!mayRead.test(owner)) {
             if (owner == null) {
                 waitForFirstEvent();
@@ -143,7 +143,7 @@ final class ExecutionRelay implements RedisFanout.Listener, LiveStream {
         long lastSeq = snapshot.path("last_seq").asLong();
         state = State.LIVE; // before the replay, which may see a closing event and start the close
         if (resumeAfter == null || resumeAfter > lastSeq) {
-            send(String.valueOf(lastSeq), "status", pipeline.describe(json));
+            send(String.valueOf(lastSeq), "status", pipeline.describe(snapshot).toString());
             lastSent = lastSeq;
         } else {
             lastSent = resumeAfter;

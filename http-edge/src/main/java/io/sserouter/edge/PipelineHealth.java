@@ -1,7 +1,7 @@
 package io.sserouter.edge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sserouter.config.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -37,9 +37,12 @@ final class PipelineHealth {
         return beat == null ? -1 : Math.max(0, (System.currentTimeMillis() - beat) / 1000);
     }
 
-    /** The snapshot with {@code age_seconds} and {@code pipeline} added, for the status event and the status route. */
-    String describe(String snapshotJson) {
-        ObjectNode snapshot = (ObjectNode) Json.read(snapshotJson, com.fasterxml.jackson.databind.JsonNode.class);
+    /**
+     * Adds {@code age_seconds} and {@code pipeline} to a parsed snapshot, for the status event, the status route and
+     * the executions list; returns the same node.
+     */
+    ObjectNode describe(JsonNode parsedSnapshot) {
+        ObjectNode snapshot = (ObjectNode) parsedSnapshot;
         String updatedAt = snapshot.path("updated_at").asText(null);
         if (updatedAt != null) {
             try {
@@ -56,6 +59,6 @@ final class PipelineHealth {
             pipeline.putNull("heartbeat_age_seconds");
         }
         pipeline.put("stalled", beatAge < 0 || beatAge > STALLED_AFTER.toSeconds());
-        return snapshot.toString();
+        return snapshot;
     }
 }
