@@ -30,6 +30,9 @@
     'execution_completed', 'execution_failed', 'execution_timeout', 'execution_cancelled',
     'pod_created', 'pod_scheduled', 'pod_running', 'pod_succeeded', 'pod_failed', 'pod_terminated', 'pod_deleted',
     'result_stored', 'result_failed'];
+  /** Looks at a finished execution's snapshot, STRAGGLER_WAIT_MS apart, for events that followed its stream's end. */
+  const SETTLE_LOOKS = 2;
+  const STRAGGLER_WAIT_MS = 5000;
   const CLOSING = new Set(['result_stored', 'result_failed', 'execution_failed', 'execution_timeout', 'execution_cancelled']);
   const STEPS = ['requested', 'queued', 'scheduled', 'running', 'done'];
   const STEP_OF = {requested: 0, queued: 1, scheduled: 2, running: 3, completed: 4, failed: 4, timeout: 4, cancelled: 4};
@@ -215,7 +218,7 @@
     const ex = {
       id, status: null, state: 'new', link: 'waiting', es: null, timer: null,
       seqs: new Set(), maxSeq: 0, events: [], closedSeen: false,
-      duplicates: 0, gaps: 0, replayGaps: 0, reconnects: 0, resumes: 0, opens: 0, catchUps: 0, settleTries: 0,
+      duplicates: 0, gaps: 0, replayGaps: 0, reconnects: 0, resumes: 0, opens: 0, catchUps: 0, settleTries: 0, settleLooks: 0, looksLeft: 0,
       reconnecting: false, retryDelay: 3000, note: '', card: null, waited: false,
     };
     executions.set(id, ex);
@@ -237,7 +240,7 @@
   function streaming() {
     let n = 0;
     for (const ex of executions.values()) {
-      if (ex.state === 'streaming' || ex.state === 'settling') {
+      if (ex.state === 'streaming') {
         n++;
       }
     }
@@ -446,30 +449,53 @@
   }
 
   /**
-   * After the stream ended: one look at the snapshot. Events that followed the closing event after our stream ended
-   * (stragglers, or a close that happened while we were disconnected) are fetched by reopening after our last seq.
+   * After the stream ended: a look at the snapshot now and another a little later. Events that followed the closing
+   * event after our stream ended are fetched by reopening after our last seq: stragglers from other topics that land
+   * after the server's linger, or while our stream was cut or moved to another instance during it, and a close that
+   * happened while we were disconnected.
    */
   function settle(ex) {
     ex.state = 'settling';
     ex.link = 'done';
+    ex.looksLeft = SETTLE_LOOKS;
     renderCard(ex);
+    pump(); // the stream's slot is free while we look
+    look(ex);
+  }
+
+  function look(ex) {
     fetchStatus(ex.id).then((answer) => {
       if (answer.status === 200 && answer.body) {
+        ex.settleLooks++;
         ex.status = answer.body.status || ex.status;
         if (Number(answer.body.last_seq) > ex.maxSeq && ex.catchUps < 3) {
           ex.catchUps++;
-          open(ex);
-          return;
+          if (streaming() < MAX_STREAMS) {
+            open(ex);
+          } else { // first in line for the next free stream, which reopens after our last seq
+            ex.state = 'queued';
+            queue.unshift(ex.id);
+            renderCard(ex);
+          }
+        } else if (--ex.looksLeft > 0) {
+          ex.timer = setTimeout(() => look(ex), STRAGGLER_WAIT_MS);
+        } else {
+          finish(ex);
         }
-      }
-      finish(ex);
-    }, () => {
-      if (++ex.settleTries < 10) {
-        ex.timer = setTimeout(() => settle(ex), 2000);
+      } else if (answer.status >= 500) { // an instance that is stopping or cannot reach Redis: ask again
+        lookLater(ex);
       } else {
-        finish(ex);
+        finish(ex); // 401, 403, 404: there is nothing more this page may see
       }
-    });
+    }, () => lookLater(ex));
+  }
+
+  function lookLater(ex) {
+    if (++ex.settleTries < 10) {
+      ex.timer = setTimeout(() => look(ex), 2000);
+    } else {
+      finish(ex);
+    }
   }
 
   function finish(ex) {
@@ -627,7 +653,7 @@
     for (const ex of executions.values()) {
       if (ex.state === 'queued') {
         queued++;
-      } else if (ex.state === 'done' || ex.state === 'failed') {
+      } else if (ex.state === 'done' || ex.state === 'failed' || ex.state === 'settling') {
         finished++;
       }
     }
@@ -768,7 +794,7 @@
           status: ex.status, state: ex.state, closedSeen: ex.closedSeen,
           seqs: Array.from(ex.seqs).sort((a, b) => a - b), maxSeq: ex.maxSeq,
           duplicates: ex.duplicates, gaps: ex.gaps, replayGaps: ex.replayGaps,
-          reconnects: ex.reconnects, resumes: ex.resumes, opens: ex.opens, catchUps: ex.catchUps, waited: ex.waited,
+          reconnects: ex.reconnects, resumes: ex.resumes, opens: ex.opens, catchUps: ex.catchUps, settleLooks: ex.settleLooks, waited: ex.waited,
         };
       }
       return {

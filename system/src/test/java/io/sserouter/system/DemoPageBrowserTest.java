@@ -164,10 +164,42 @@ class DemoPageBrowserTest {
                         "with six executions at once some waited for a free stream: " + after);
                 assertEquals(0, after.path("warnings").size(), "the page warned of a gap or a repeat: " + after.path("warnings"));
                 assertTrue(browser.driver.findElement(By.id("warning")).getAttribute("hidden") != null, "no warning banner is shown");
+
+                step("a straggler after the stream ended");
+                assertRendersAStragglerThatLandsAfterItsStreamEnded(browser, demo);
             } finally {
                 edge.close();
             }
         }
+    }
+
+    /**
+     * An event of another topic may land after the closing event's stream has ended (after the server's linger, or
+     * while the stream was cut or moved to another instance during it). The page looks at the snapshot again a little
+     * later and fetches it by reopening after its last seq.
+     */
+    private static void assertRendersAStragglerThatLandsAfterItsStreamEnded(Browser browser, DemoProducer demo) throws Exception {
+        String id = "exec-late-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        demo.announce(id, "alice");
+        List<String[]> lifecycle = List.of(new String[] {"execution_events", "execution_requested"},
+                new String[] {"execution_events", "execution_accepted"}, new String[] {"pod_events", "pod_created"},
+                new String[] {"pod_events", "pod_running"}, new String[] {"execution_events", "execution_started"},
+                new String[] {"pod_events", "pod_succeeded"}, new String[] {"execution_results", "result_stored"});
+        for (String[] event : lifecycle) {
+            demo.send(event[0], id, event[1], "alice");
+        }
+        browser.await(id + " ends and the page has looked at its snapshot once", s -> {
+            JsonNode ex = s.path("executions").path(id);
+            return ex.path("closedSeen").asBoolean() && ex.path("seqs").size() == lifecycle.size() && ex.path("settleLooks").asInt() >= 1;
+        }, 30);
+        demo.send("pod_events", id, "pod_terminated", "alice");
+        JsonNode ex = browser.await(id + "'s straggler renders", s -> s.path("executions").path(id).path("state").asText().equals("done"), 30)
+                .path("executions").path(id);
+        List<Long> seqs = new ArrayList<>();
+        ex.path("seqs").forEach(n -> seqs.add(n.asLong()));
+        assertEquals(LongStream.rangeClosed(1, lifecycle.size() + 1).boxed().toList(), seqs, "the straggler rendered after the stream ended: " + ex);
+        assertTrue(ex.path("catchUps").asInt() >= 1, "fetched by reopening after the last seq: " + ex);
+        assertEquals("completed", ex.path("status").asText());
     }
 
     /** Where the time goes, in the test's output file. */

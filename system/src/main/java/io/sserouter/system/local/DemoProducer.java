@@ -97,7 +97,8 @@ public final class DemoProducer implements AutoCloseable {
         return id;
     }
 
-    private void announce(String id, String user) {
+    /** Tells {@code user}, through a notification, that execution {@code id} started. */
+    public void announce(String id, String user) {
         String json = "{\"user_id\":\"" + user + "\",\"event_type\":\"execution_started\",\"event_id\":\"" + UUID.randomUUID()
                 + "\",\"timestamp\":\"" + Instant.now() + "\",\"execution_id\":\"" + id + "\"}";
         producer.send(new ProducerRecord<>(topicPrefix + "notification_events", user, json.getBytes(StandardCharsets.UTF_8)));
@@ -132,7 +133,8 @@ public final class DemoProducer implements AutoCloseable {
         return steps;
     }
 
-    private void send(String topic, String id, String type, String user) {
+    /** One event of execution {@code id}, owned by {@code user}, to {@code topic} (without the run's topic prefix). */
+    public void send(String topic, String id, String type, String user) {
         String json = "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + id + "\",\"event_id\":\"" + UUID.randomUUID()
                 + "\",\"timestamp\":\"" + Instant.now() + "\",\"metadata\":{\"user_id\":\"" + user + "\",\"service_name\":\"demo\"}"
                 + (type.equals("result_stored") ? ",\"stdout\":\"hello from " + id + "\\n\",\"exit_code\":0" : "")
