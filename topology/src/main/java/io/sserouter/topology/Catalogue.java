@@ -3,7 +3,6 @@ package io.sserouter.topology;
 /** Names of every node, store and internal topic of the topology, in one place so tests can pin them. */
 public final class Catalogue {
     public static final String STATUS_STORE = "execution-status";
-    public static final String EXECUTION_OUTBOX = "redis-outbox-executions";
     public static final String NOTIFICATION_OUTBOX = "redis-outbox-notifications";
     public static final String SYSTEM_OUTBOX = "redis-outbox-system";
 
@@ -14,7 +13,6 @@ public final class Catalogue {
     public static final String MERGE_EXECUTIONS = "merge-executions";
     public static final String KEY_BY_EXECUTION = "key-by-execution";
     public static final String SEQUENCE = "sequence-executions";
-    public static final String SINK_EXECUTIONS = "sink-redis-executions";
     public static final String STAMP_NOTIFICATIONS = "stamp-notifications";
     public static final String SINK_NOTIFICATIONS = "sink-redis-notifications";
     public static final String STAMP_SYSTEM = "stamp-system";

@@ -7,7 +7,9 @@ import io.sserouter.config.Json;
 import io.sserouter.config.StatusSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,27 +17,54 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Gives each event of an execution the next gapless seq, drops repeats of an event already sequenced, applies
- * the status rules, remembers the owner, and hands the Redis write downstream. Deterministic given the store and
- * the input order, which is what makes re-processing after a crash rewrite the same seqs.
+ * the status rules, remembers the owner, and writes the event to Redis. Deterministic given the store and the
+ * input order, which is what makes re-processing after a crash rewrite the same seqs.
+ *
+ * <p>The execution's state doubles as its transactional outbox: each Redis write is stored in the state's
+ * {@code unwritten} list by the same put that records the new seq, so it is part of the same Kafka commit as the
+ * input offset. Writes are batched (size or a short wall-clock interval) and pipelined; once Redis acknowledged
+ * them, the next put of that execution drops them. After a crash {@link #init} finds the writes still listed in the
+ * restored states and performs them again; Redis refuses what it already has. One put per event, where a separate
+ * outbox store would cost a put and a delete more, each with its changelog record.
  */
-final class ExecutionSequencer implements Processor<String, Inbound, String, SinkWrite> {
+final class ExecutionSequencer implements Processor<String, Inbound, Void, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionSequencer.class);
+    /** Bounds what one put of a state carries; each listed write is about as large as the event. */
+    static final int MAX_UNWRITTEN_PER_EXECUTION = 16;
+
     private final TopologySettings settings;
     private final TopologyMetrics metrics;
-    private ProcessorContext<String, SinkWrite> context;
+    private final RedisWriter writer;
+    /** Per execution, the highest seq Redis acknowledged since its state was last stored. */
+    private final Map<String, Long> acknowledged = new HashMap<>();
+    private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, ExecutionState> store;
 
-    ExecutionSequencer(TopologySettings settings, TopologyMetrics metrics) {
+    ExecutionSequencer(TopologySettings settings, RedisSink sink, TopologyMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
+        this.writer = new RedisWriter(Catalogue.STATUS_STORE, sink, settings, metrics);
     }
 
     @Override
-    public void init(ProcessorContext<String, SinkWrite> context) {
+    public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         this.store = context.getStateStore(Catalogue.STATUS_STORE);
+        try (KeyValueIterator<String, ExecutionState> all = store.all()) {
+            while (all.hasNext()) {
+                all.next().value.unwritten().forEach(writer::add);
+            }
+        }
+        if (writer.waiting() > 0) {
+            LOG.info("Task {}: {} execution writes restored with their states, writing them to Redis", context.taskId(), writer.waiting());
+            flush();
+        }
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
         context.schedule(settings.evictionInterval(), PunctuationType.WALL_CLOCK_TIME, this::evict);
     }
 
@@ -53,19 +82,35 @@ final class ExecutionSequencer implements Processor<String, Inbound, String, Sin
         }
         ExecutionStatus status = before.status().advance(EventTypes.statusOf(event.eventType()));
         long now = context.currentSystemTimeMs();
-        ExecutionState after = before.next(event, status, EventTypes.closes(event.eventType()), now, settings.dedupWindow());
-        store.put(id, after);
+        ExecutionState next = before.next(event, status, EventTypes.closes(event.eventType()), now, settings.dedupWindow());
 
-        ExecutionEnvelope envelope = new ExecutionEnvelope(id, after.lastSeq(), event.eventType(), status,
+        ExecutionEnvelope envelope = new ExecutionEnvelope(id, next.lastSeq(), event.eventType(), status,
                 event.timestamp(), event.eventId(), event.data());
-        StatusSnapshot snapshot = new StatusSnapshot(id, status, after.owner(), after.lastSeq(), after.lastEventType(),
-                status.terminal(), after.closed(), Instant.ofEpochMilli(now).toString(), after.lastEventTime());
+        StatusSnapshot snapshot = new StatusSnapshot(id, status, next.owner(), next.lastSeq(), next.lastEventType(),
+                status.terminal(), next.closed(), Instant.ofEpochMilli(now).toString(), next.lastEventTime());
+        SinkWrite write = new SinkWrite(SinkWrite.Kind.EXECUTION, id, next.lastSeq(), event.dedupId(), event.source(),
+                Json.write(envelope), Json.write(snapshot), next.finished());
+        if (before.unwrittenSince(acknowledged.getOrDefault(id, 0L)) >= MAX_UNWRITTEN_PER_EXECUTION) {
+            flush(); // a chatty execution: its state would otherwise carry ever more writes in every put
+        }
+        store.put(id, next.withUnwritten(before.unwrittenAfter(acknowledged.getOrDefault(id, 0L), write)));
+        acknowledged.remove(id);
         metrics.processed("execution");
-        context.forward(record.withValue(new SinkWrite(SinkWrite.Kind.EXECUTION, id, after.lastSeq(), event.dedupId(), event.source(),
-                Json.write(envelope), Json.write(snapshot), after.finished())));
+
+        writer.add(write);
+        if (writer.waiting() >= settings.flushBatch()) {
+            flush();
+        }
     }
 
-    /** Drops finished executions after their retention and idle ones after theirs, so the store stays bounded. */
+    private void flush() {
+        writer.flush(written -> written.forEach(w -> acknowledged.merge(w.target(), w.seq(), Math::max)));
+    }
+
+    /**
+     * Drops finished executions after their retention and idle ones after theirs, so the store stays bounded; an
+     * execution whose writes Redis has not acknowledged yet stays until it has.
+     */
     private void evict(long now) {
         long finishedCutoff = now - settings.finishedRetention().toMillis();
         long idleCutoff = now - settings.idleRetention().toMillis();
@@ -74,15 +119,26 @@ final class ExecutionSequencer implements Processor<String, Inbound, String, Sin
             while (all.hasNext()) {
                 KeyValue<String, ExecutionState> entry = all.next();
                 ExecutionState state = entry.value;
-                if ((state.finished() && state.finishedAt() <= finishedCutoff) || state.touchedAt() <= idleCutoff) {
+                boolean written = state.lastUnwrittenSeq() <= acknowledged.getOrDefault(entry.key, 0L);
+                if (written && ((state.finished() && state.finishedAt() <= finishedCutoff) || state.touchedAt() <= idleCutoff)) {
                     expired.add(entry.key);
                 }
             }
         }
-        expired.forEach(store::delete);
+        for (String id : expired) {
+            store.delete(id);
+            acknowledged.remove(id);
+        }
         if (!expired.isEmpty()) {
             metrics.evicted(expired.size());
         }
     }
 
+    @Override
+    public void close() {
+        // Best effort, without touching the store (the task may be committed already): whatever is left stays
+        // listed in the states and is written again, harmlessly, by whichever instance restores them.
+        writer.close();
+        acknowledged.clear();
+    }
 }

@@ -10,6 +10,8 @@ import java.util.List;
  * @param recentIds   identities of the latest events (bounded), to recognise a repeat
  * @param touchedAt   wall-clock time of the latest event, for eviction of idle executions
  * @param finishedAt  wall-clock time the execution finished (terminal status or closing event), 0 while running
+ * @param unwritten   Redis writes of this execution not known to be acknowledged when the state was stored: the
+ *                    execution's outbox, restored with the state and performed again after a crash
  */
 record ExecutionState(
         ExecutionStatus status,
@@ -20,10 +22,43 @@ record ExecutionState(
         boolean closed,
         long touchedAt,
         long finishedAt,
-        List<String> recentIds) {
+        List<String> recentIds,
+        List<SinkWrite> unwritten) {
+
+    ExecutionState {
+        unwritten = unwritten == null ? List.of() : unwritten; // a state stored before the field existed
+    }
 
     static ExecutionState fresh() {
-        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of());
+        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of());
+    }
+
+    /** The writes still unwritten once those up to {@code ackedSeq} are known to be in Redis, plus {@code write}. */
+    List<SinkWrite> unwrittenAfter(long ackedSeq, SinkWrite write) {
+        List<SinkWrite> writes = new ArrayList<>(unwritten.size() + 1);
+        for (SinkWrite w : unwritten) {
+            if (w.seq() > ackedSeq) {
+                writes.add(w);
+            }
+        }
+        writes.add(write);
+        return writes;
+    }
+
+    /** How many unwritten writes are not known to be in Redis once those up to {@code ackedSeq} are. */
+    int unwrittenSince(long ackedSeq) {
+        int n = 0;
+        for (SinkWrite w : unwritten) {
+            if (w.seq() > ackedSeq) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The highest seq among the unwritten writes, 0 when there are none. */
+    long lastUnwrittenSeq() {
+        return unwritten.isEmpty() ? 0 : unwritten.get(unwritten.size() - 1).seq();
     }
 
     boolean seen(String dedupId) {
@@ -34,6 +69,7 @@ record ExecutionState(
         return finishedAt > 0;
     }
 
+    /** The state after {@code event}; its {@code unwritten} are still this state's. */
     ExecutionState next(Inbound event, ExecutionStatus status, boolean closes, long now, int dedupWindow) {
         List<String> ids = new ArrayList<>(recentIds.size() + 1);
         ids.addAll(recentIds.size() >= dedupWindow ? recentIds.subList(recentIds.size() - dedupWindow + 1, recentIds.size()) : recentIds);
@@ -41,6 +77,10 @@ record ExecutionState(
         boolean nowClosed = closed || closes;
         boolean nowFinished = nowClosed || status.terminal();
         return new ExecutionState(status, owner != null ? owner : event.userId(), lastSeq + 1, event.eventType(),
-                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids);
+                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids, unwritten);
+    }
+
+    ExecutionState withUnwritten(List<SinkWrite> writes) {
+        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, writes);
     }
 }

@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.Stores;
  * The one topology of the product, used by {@code Main} and by every test.
  *
  * <pre>
- * execution topics ─► stamp ─► key by execution_id ─► repartition "unified" ─► sequence (execution-status) ─► outbox ─► Redis
+ * execution topics ─► stamp ─► key by execution_id ─► repartition "unified" ─► sequence and write (execution-status) ─► Redis
  * notification topic ─► stamp ─► outbox ─► Redis (sse:notif:{user})
  * system topic ─► stamp ─► outbox ─► Redis (sse:broadcast + latest per type)
  * </pre>
@@ -34,7 +34,6 @@ public final class TopologyFactory {
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 
         builder.addStateStore(store(Catalogue.STATUS_STORE, JsonSerde.of(ExecutionState.class)));
-        builder.addStateStore(store(Catalogue.EXECUTION_OUTBOX, JsonSerde.of(SinkWrite.class)));
         builder.addStateStore(store(Catalogue.NOTIFICATION_OUTBOX, JsonSerde.of(SinkWrite.class)));
         builder.addStateStore(store(Catalogue.SYSTEM_OUTBOX, JsonSerde.of(SinkWrite.class)));
 
@@ -49,9 +48,7 @@ public final class TopologyFactory {
                 .repartition(Repartitioned.with(Serdes.String(), internal)
                         .withName(Catalogue.UNIFIED)
                         .withNumberOfPartitions(settings.partitions()))
-                .process(() -> new ExecutionSequencer(settings, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE)
-                .process(() -> new RedisOutbox<>(Catalogue.EXECUTION_OUTBOX, sink, settings, metrics),
-                        Named.as(Catalogue.SINK_EXECUTIONS), Catalogue.EXECUTION_OUTBOX);
+                .process(() -> new ExecutionSequencer(settings, sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
 
         source(builder, settings.notificationTopic(), InboundDeserializer.Kind.NOTIFICATION, settings)
                 .processValues(StampSource::new, Named.as(Catalogue.STAMP_NOTIFICATIONS))

@@ -166,6 +166,55 @@ class BrokerPipelineTest {
         }
     }
 
+    /**
+     * Events processed and committed while Redis never answered are neither lost nor repeated when the instance stops
+     * and another one, with an empty state directory, takes over: their writes come back with the restored states.
+     */
+    @Test
+    void writesRedisNeverAcknowledgedAreMadeByTheInstanceThatRestoresTheState() throws Exception {
+        String run = run("unacked");
+        try (RedisProcess redisServer = RedisProcess.start()) {
+            Map<String, String> env = env(run, redisServer.url());
+            env.put("SSE_REDIS_MAX_BLOCK_MS", "300");
+            // no timed flush: each attempt would block on the frozen Redis and slow intake to a crawl (back-pressure)
+            env.put("SSE_REDIS_FLUSH_MS", "60000");
+            ExecutionWorkload workload = new ExecutionWorkload(run);
+            RedisKeys keys = new RedisKeys(run);
+            int executions = 20;
+            try (KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+                try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
+                    assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+                    redisServer.freeze();
+                    for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
+                        for (int e = 0; e < executions; e++) {
+                            workload.send(producer, "u" + e, step);
+                        }
+                    }
+                    producer.flush();
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (app.metrics().pending() < (long) executions * ExecutionWorkload.LIFECYCLE.length && System.nanoTime() < deadline) {
+                        Thread.sleep(100);
+                    }
+                    assertEquals((long) executions * ExecutionWorkload.LIFECYCLE.length, app.metrics().pending(),
+                            "every event was processed and waits for Redis");
+                } // a clean close commits what was processed; Redis still answers nothing
+                redisServer.thaw();
+                try (Jedis redis = new Jedis(URI.create(redisServer.url()))) {
+                    assertEquals(0, redis.keys(run + "exec:*").size(), "nothing reached Redis while it was frozen");
+                }
+                env.put("KAFKA_STATE_DIR", java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "restore-").toString());
+                try (PubSubRecorder published = new PubSubRecorder(URI.create(redisServer.url()), run + "exec:*");
+                     TopologyApp successor = TopologyApp.start(TopologySettings.fromEnv(env));
+                     Jedis redis = new Jedis(URI.create(redisServer.url()))) {
+                    assertTrue(successor.awaitRunning(Duration.ofSeconds(60)));
+                    assertEquals(List.of(), workload.awaitComplete(redis, keys, Duration.ofSeconds(60)));
+                    published.await("never", 1, Duration.ofMillis(500));
+                    assertEquals(List.of(), workload.verify(redis, keys, published), "each event logged and published once, in order");
+                }
+            }
+        }
+    }
+
     @Test
     void instancesSharingTheApplicationIdSplitTheWorkAndHandOverOnRebalance() throws Exception {
         String run = run("scale");

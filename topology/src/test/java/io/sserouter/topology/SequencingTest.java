@@ -127,6 +127,31 @@ class SequencingTest {
         assertFalse(log.get(1).get("timestamp").asText().isEmpty(), "the record time stands in for a missing timestamp");
     }
 
+    /**
+     * The status store is the executions' outbox: a state lists the writes Redis has not acknowledged yet, so a
+     * restored state brings them back. A chatty execution does not wait for the timed flush, and its state never
+     * carries more than a bounded number of writes.
+     */
+    @Test
+    void aStateListsOnlyTheWritesRedisHasNotAcknowledged() {
+        var store = h.statusStore();
+        int events = 3 * ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION + 5;
+        int most = 0;
+        for (int i = 0; i < events; i++) {
+            h.pipe("pod_events", event("pod_log", "chatty", "\"line\":" + i));
+            most = Math.max(most, store.get("chatty").unwritten().size());
+        }
+        assertEquals(ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION, most, "a put carries at most this many writes");
+        assertEquals(3 * ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION, h.log("chatty").size(),
+                "written to Redis each time the bound was reached, before the timed flush");
+        h.advance(h.settings.flushInterval().multipliedBy(2));
+        assertEquals(events, h.log("chatty").size(), "the rest written by the timed flush");
+        assertEquals(5, store.get("chatty").unwritten().size(), "still listed: the state was stored before Redis acknowledged them");
+        h.pipe("pod_events", event("pod_log", "chatty", "\"line\":\"last\""));
+        assertEquals(List.of((long) events + 1), store.get("chatty").unwritten().stream().map(SinkWrite::seq).toList(),
+                "the next put drops what Redis acknowledged");
+    }
+
     @Test
     void finishedAndIdleExecutionsAreEvictedAfterRetention() {
         try (TopologyHarness short_ = new TopologyHarness(java.util.Map.of(

@@ -31,10 +31,10 @@ class TopologyDescriptionTest {
                 "source-execution_events", "source-pod_events", "source-execution_results",
                 "merge-executions-pod_events", "merge-executions-execution_results",
                 "stamp-executions", "key-by-execution", "unified-repartition-filter", "unified-repartition-sink",
-                "unified-repartition-source", "sequence-executions", "sink-redis-executions",
+                "unified-repartition-source", "sequence-executions",
                 "source-notification_events", "stamp-notifications", "to-notification-write", "sink-redis-notifications",
                 "source-system_events", "stamp-system", "to-system-write", "sink-redis-system")), nodes);
-        assertEquals(Set.of("execution-status", "redis-outbox-executions", "redis-outbox-notifications", "redis-outbox-system"), stores);
+        assertEquals(Set.of("execution-status", "redis-outbox-notifications", "redis-outbox-system"), stores);
         assertEquals(4, description.subtopologies().size(), "sources+repartition, sequencing, notifications, system");
         assertTrue(description.toString().contains("topics: [unified-repartition]"), description.toString());
     }

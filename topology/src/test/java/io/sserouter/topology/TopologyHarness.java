@@ -87,6 +87,11 @@ final class TopologyHarness implements AutoCloseable {
         advance(settings.flushInterval().multipliedBy(2));
     }
 
+    /** Sends a record without letting time pass: only a full batch or a forced flush reaches Redis. */
+    void pipe(String topic, String json) {
+        inputs.get(topic).pipeInput(new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8)));
+    }
+
     void advance(Duration duration) {
         driver.advanceWallClockTime(duration);
     }
