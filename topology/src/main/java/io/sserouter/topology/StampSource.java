@@ -23,7 +23,8 @@ final class StampSource implements FixedKeyProcessor<byte[], Inbound, Inbound> {
         String source = context.recordMetadata()
                 .map(m -> m.topic() + "/" + m.partition() + "/" + SinkWrite.padded(m.offset()))
                 .orElseThrow(() -> new IllegalStateException("no source metadata"));
-        context.forward(record.withValue(record.value().stamped(source, Instant.ofEpochMilli(record.timestamp()).toString())));
+        Inbound event = record.value();
+        context.forward(record.withValue(event.stamped(source, event.timestamp() != null ? event.timestamp() : Instant.ofEpochMilli(record.timestamp()).toString())));
     }
 
 }

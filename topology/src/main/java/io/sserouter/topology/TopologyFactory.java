@@ -33,7 +33,11 @@ public final class TopologyFactory {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 
-        builder.addStateStore(store(Catalogue.STATUS_STORE, JsonSerde.of(ExecutionState.class)));
+        StoreBuilder<KeyValueStore<String, ExecutionState>> status = store(Catalogue.STATUS_STORE, JsonSerde.of(ExecutionState.class));
+        // Under at-least-once (a commit every 30 s) the record cache folds an execution's puts between commits into
+        // one changelog record. Under exactly-once (100 ms) it folds almost nothing, and flushing it lengthens each
+        // commit, which is when repartitioned records become readable: about 25 ms more latency, measured.
+        builder.addStateStore(settings.processingGuarantee().equals(TopologySettings.AT_LEAST_ONCE) ? status.withCachingEnabled() : status);
         builder.addStateStore(store(Catalogue.NOTIFICATION_OUTBOX, JsonSerde.of(SinkWrite.class)));
         builder.addStateStore(store(Catalogue.SYSTEM_OUTBOX, JsonSerde.of(SinkWrite.class)));
 
