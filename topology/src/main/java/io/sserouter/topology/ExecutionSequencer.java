@@ -55,14 +55,21 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
     public void init(ProcessorContext<Void, Void> context) {
         this.context = context;
         this.store = context.getStateStore(Catalogue.STATUS_STORE);
+        long restored = 0;
         try (KeyValueIterator<String, ExecutionState> all = store.all()) {
             while (all.hasNext()) {
-                all.next().value.unwritten().forEach(writer::add);
+                for (SinkWrite write : all.next().value.unwritten()) {
+                    writer.add(write);
+                    restored++;
+                    if (writer.waiting() >= settings.flushBatch()) {
+                        flush();
+                    }
+                }
             }
         }
-        if (writer.waiting() > 0) {
-            LOG.info("Task {}: {} execution writes restored with their states, writing them to Redis", context.taskId(), writer.waiting());
-            flush();
+        flush();
+        if (restored > 0) {
+            LOG.info("Task {}: {} execution writes listed in the restored states written to Redis again", context.taskId(), restored);
         }
         context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
         context.schedule(settings.evictionInterval(), PunctuationType.WALL_CLOCK_TIME, this::evict);
@@ -109,21 +116,32 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
 
     /**
      * Drops finished executions after their retention and idle ones after theirs, so the store stays bounded; an
-     * execution whose writes Redis has not acknowledged yet stays until it has.
+     * execution whose writes Redis has not acknowledged yet stays until it has. A state whose listed writes are all
+     * acknowledged is stored again without them (at most once per sweep and execution, after its last event), so
+     * that a restart writes again only what may be missing, not the latest event of every execution in the store.
      */
     private void evict(long now) {
         long finishedCutoff = now - settings.finishedRetention().toMillis();
         long idleCutoff = now - settings.idleRetention().toMillis();
         List<String> expired = new ArrayList<>();
+        List<KeyValue<String, ExecutionState>> written = new ArrayList<>();
         try (KeyValueIterator<String, ExecutionState> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, ExecutionState> entry = all.next();
                 ExecutionState state = entry.value;
-                boolean written = state.lastUnwrittenSeq() <= acknowledged.getOrDefault(entry.key, 0L);
-                if (written && ((state.finished() && state.finishedAt() <= finishedCutoff) || state.touchedAt() <= idleCutoff)) {
+                if (state.lastUnwrittenSeq() > acknowledged.getOrDefault(entry.key, 0L)) {
+                    continue; // Redis may still lack some of its writes
+                }
+                if (expired(state, finishedCutoff, idleCutoff)) {
                     expired.add(entry.key);
+                } else if (!state.unwritten().isEmpty()) {
+                    written.add(KeyValue.pair(entry.key, state.withUnwritten(List.of())));
                 }
             }
+        }
+        for (KeyValue<String, ExecutionState> entry : written) {
+            store.put(entry.key, entry.value);
+            acknowledged.remove(entry.key);
         }
         for (String id : expired) {
             store.delete(id);
@@ -132,6 +150,10 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
         if (!expired.isEmpty()) {
             metrics.evicted(expired.size());
         }
+    }
+
+    private static boolean expired(ExecutionState state, long finishedCutoff, long idleCutoff) {
+        return (state.finished() && state.finishedAt() <= finishedCutoff) || state.touchedAt() <= idleCutoff;
     }
 
     @Override

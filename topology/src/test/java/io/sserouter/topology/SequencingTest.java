@@ -150,6 +150,11 @@ class SequencingTest {
         h.pipe("pod_events", event("pod_log", "chatty", "\"line\":\"last\""));
         assertEquals(List.of((long) events + 1), store.get("chatty").unwritten().stream().map(SinkWrite::seq).toList(),
                 "the next put drops what Redis acknowledged");
+        h.advance(h.settings.flushInterval().multipliedBy(2));
+        h.advance(h.settings.evictionInterval());
+        assertEquals(List.of(), store.get("chatty").unwritten(),
+                "the sweep stores a state whose writes are all acknowledged without them, so a restart does not send them again");
+        assertEquals(events + 1, store.get("chatty").lastSeq());
     }
 
     @Test
