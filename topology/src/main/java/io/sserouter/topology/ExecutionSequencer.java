@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The execution's state doubles as its transactional outbox: each Redis write is stored in the state's
  * {@code unwritten} list by the same put that records the new seq, so it is part of the same Kafka commit as the
- * input offset. Writes are batched (size or a short wall-clock interval) and pipelined; once Redis acknowledged
- * them, the next put of that execution drops them. After a crash {@link #init} finds the writes still listed in the
+ * input offset. Writes are batched (size, a short wall-clock interval, or 16 waiting for one execution) and
+ * pipelined; once Redis acknowledged them, the next put of that execution drops them, or the store sweep after its
+ * last event. After a crash {@link #init} finds the writes still listed in the
  * restored states and performs them again; Redis refuses what it already has. One put per event, where a separate
  * outbox store would cost a put and a delete more, each with its changelog record.
  */
