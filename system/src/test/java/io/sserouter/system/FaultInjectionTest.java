@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.RedisKeys;
-import io.sserouter.system.fault.ChildJvm;
 import io.sserouter.system.fault.DeliveryCheck;
 import io.sserouter.system.fault.Nginx;
 import io.sserouter.system.fault.SseFollower;
 import io.sserouter.system.fault.Workload;
 import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.ChildJvm;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
@@ -47,6 +47,8 @@ class FaultInjectionTest {
     private static final long LEAD_MILLIS = 10_000;
     private static final int BULKY_EVENTS = 80;
     private static final int BULKY_PAD = 100 * 1024;
+    /** Four JVMs beside the broker and Redis: small heaps, and no time spent on C2 compilation. */
+    private static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private final List<String> timeline = new ArrayList<>();
     private long origin;
@@ -97,10 +99,10 @@ class FaultInjectionTest {
             for (String name : List.of("topology-a", "topology-b")) {
                 Map<String, String> own = new HashMap<>(env);
                 own.put("KAFKA_STATE_DIR", RunEnv.of(run + name + "-").get("KAFKA_STATE_DIR"));
-                topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", own, RedisProcess.freePort(), "384m", logs));
+                topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", JVM_OPTIONS, own, RedisProcess.freePort(), logs.resolve(name + ".log")));
             }
             for (String name : List.of("edge-1", "edge-2")) {
-                edges.add(new ChildJvm(name, "io.sserouter.edge.Main", env, RedisProcess.freePort(), "384m", logs));
+                edges.add(new ChildJvm(name, "io.sserouter.edge.Main", JVM_OPTIONS, env, RedisProcess.freePort(), logs.resolve(name + ".log")));
             }
             List<SseFollower> followers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();

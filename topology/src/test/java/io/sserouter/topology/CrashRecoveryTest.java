@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.RedisKeys;
+import io.sserouter.testkit.ChildJvm;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
 import io.sserouter.testkit.RedisProcess;
@@ -33,6 +34,11 @@ class CrashRecoveryTest {
         return total;
     }
 
+    /** The real {@code Main}, as operators run it, on a port of its own; the restart appends to the same log. */
+    private static ChildJvm topology(Map<String, String> env, Path log) {
+        return new ChildJvm("topology", Main.class.getName(), List.of("-Xmx512m"), env, RedisProcess.freePort(), log);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {TopologySettings.EXACTLY_ONCE, TopologySettings.AT_LEAST_ONCE})
     void killedMidStreamAndRestartedEveryExecutionIsExact(String guarantee) throws Exception {
@@ -42,13 +48,13 @@ class CrashRecoveryTest {
         env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
         env.put("KAFKA_COMMIT_INTERVAL_MS", guarantee.equals(TopologySettings.EXACTLY_ONCE) ? "100" : "1000");
         RedisKeys keys = new RedisKeys(run);
-        Path log = TopologyProcess.logFile(run + "topology").toPath();
+        Path log = Path.of("target", run + "topology.log");
         Files.deleteIfExists(log);
 
         try (PubSubRecorder published = new PubSubRecorder(java.net.URI.create(Infra.redis().url()), run + "exec:*");
              Jedis redis = new Jedis(java.net.URI.create(Infra.redis().url()));
              KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
-            TopologyProcess first = TopologyProcess.start(env, RedisProcess.freePort(), log);
+            ChildJvm first = topology(env, log).start();
             try {
                 first.awaitReady(Duration.ofSeconds(90));
                 // executions run concurrently: each round advances every execution by one step
@@ -75,7 +81,7 @@ class CrashRecoveryTest {
                 first.close();
             }
 
-            try (TopologyProcess second = TopologyProcess.start(env, RedisProcess.freePort(), log)) {
+            try (ChildJvm second = topology(env, log).start()) {
                 second.awaitReady(Duration.ofSeconds(90));
                 List<String> behind = workload.awaitComplete(redis, keys, Duration.ofSeconds(120));
                 assertEquals(List.of(), behind, "executions not complete in Redis; topology log:\n" + second.tail());

@@ -1,4 +1,4 @@
-package io.sserouter.system.fault;
+package io.sserouter.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,34 +9,42 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A deployable's {@code Main} in its own JVM, as operators run it (environment variables only), on a fixed HTTP
- * port so that it can be killed and started again where the load balancer expects it.
+ * A deployable's {@code Main} in its own JVM, as operators run it: configured by environment variables only, so
+ * that nothing the test JVM set up leaks in, and a process of its own, so that {@code kill -9} skips every
+ * shutdown hook, flush and commit, and SIGTERM takes the path a container stop takes. The HTTP port stays the same
+ * across restarts, where a load balancer expects the instance, and every run appends to one log.
  */
 public final class ChildJvm implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
     private final String mainClass;
+    private final List<String> jvmOptions;
     private final Map<String, String> env;
     private final int httpPort;
-    private final String maxHeap;
     private final Path log;
     private volatile Process process;
 
-    public ChildJvm(String name, String mainClass, Map<String, String> env, int httpPort, String maxHeap, Path logDir) {
+    /**
+     * @param jvmOptions options before the class path, such as {@code -Xmx512m}
+     * @param env        the whole environment but PATH; {@code SSE_HTTP_PORT} is set to {@code httpPort}
+     * @param log        where its output goes, appended to
+     */
+    public ChildJvm(String name, String mainClass, List<String> jvmOptions, Map<String, String> env, int httpPort, Path log) {
         this.name = name;
         this.mainClass = mainClass;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.env = new HashMap<>(env);
         this.env.put("SSE_HTTP_PORT", String.valueOf(httpPort));
         this.httpPort = httpPort;
-        this.maxHeap = maxHeap;
-        this.log = logDir.resolve(name + ".log");
+        this.log = log;
     }
 
     public String name() {
@@ -47,15 +55,21 @@ public final class ChildJvm implements AutoCloseable {
         return httpPort;
     }
 
+    /** Starts it with the test JVM's class path; again after it stopped. */
     public synchronized ChildJvm start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
         try {
-            Files.createDirectories(log.getParent());
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx" + maxHeap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), mainClass))
+            Path parent = log.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().clear();
@@ -74,7 +88,7 @@ public final class ChildJvm implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Process p = process;
             if (p == null || !p.isAlive()) {
-                throw new IllegalStateException(name + " exited; log:\n" + tail());
+                throw new IllegalStateException(name + " exited" + (p == null ? "" : " with " + p.exitValue()) + "; log:\n" + tail());
             }
             try {
                 HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
@@ -90,7 +104,7 @@ public final class ChildJvm implements AutoCloseable {
         throw new IllegalStateException(name + " not ready within " + timeout + "; log:\n" + tail());
     }
 
-    /** kill -9: no shutdown hook runs. */
+    /** kill -9: no shutdown hook, no flush, no commit. */
     public void kill() throws InterruptedException {
         Process p = process;
         p.destroyForcibly();
@@ -121,6 +135,7 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** The last 40 lines of its log. */
     public String tail() {
         try {
             List<String> lines = Files.readAllLines(log);
