@@ -149,7 +149,7 @@ class DockerConfigTest {
         String nginxConf = Files.readString(Path.of(compose.mountAt("nginx", NGINX_CONF_TARGET).orElseThrow().source()));
         assertTrue(Pattern.compile("(?m)^\\s*listen\\s+" + published.keySet().iterator().next() + ";").matcher(nginxConf).find(),
                 "nginx listens on the port compose publishes");
-        assertEquals(serviceAddresses(compose, edges), upstreamServers(nginxConf));
+        assertEquals(serviceAddresses(compose, edges), new TreeSet<>(Nginx.upstreamServers(nginxConf)));
         for (String edge : edges) {
             assertEquals("service_healthy", compose.dependsOn("nginx").get(edge), "nginx starts after " + edge + " is healthy");
         }
@@ -188,15 +188,6 @@ class DockerConfigTest {
             addresses.add(service + ":" + containerEnv(compose, service).get("SSE_HTTP_PORT"));
         }
         return addresses;
-    }
-
-    private static Set<String> upstreamServers(String nginxConf) {
-        Set<String> servers = new TreeSet<>();
-        Matcher matcher = Pattern.compile("(?m)^\\s*server\\s+([^\\s;{]+)[^;{]*;").matcher(nginxConf);
-        while (matcher.find()) {
-            servers.add(matcher.group(1));
-        }
-        return servers;
     }
 
     @Test
@@ -319,7 +310,7 @@ class DockerConfigTest {
         assertTrue(Integer.parseInt(timeout.group(1)) >= 3 * heartbeat, "a stream must survive several heartbeats of " + heartbeat + " s");
 
         Map<String, String> upstreams = new LinkedHashMap<>();
-        for (String server : upstreamServers(text)) {
+        for (String server : new TreeSet<>(Nginx.upstreamServers(text))) {
             upstreams.put(server, "127.0.0.1:" + RedisProcess.freePort());
         }
         Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());

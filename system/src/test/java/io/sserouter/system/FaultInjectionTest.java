@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.RedisKeys;
+import io.sserouter.system.docker.Nginx;
 import io.sserouter.system.fault.DeliveryCheck;
-import io.sserouter.system.fault.Nginx;
 import io.sserouter.system.fault.SseFollower;
 import io.sserouter.system.fault.Workload;
 import io.sserouter.system.local.DemoTokens;
@@ -72,7 +72,6 @@ class FaultInjectionTest {
 
     @Test
     void everyClientEndsWithEveryEventOfItsExecutionsExactlyOnceInOrderWhateverFails() throws Exception {
-        assertTrue(Nginx.available(), "the fault suite needs nginx at " + Nginx.BINARY + " (Debian package nginx; ./run-tests installs it)");
         Scale scale = Scale.fromProperties();
         String run = "fault-";
         Path logs = Path.of("target", "fault-suite");
@@ -106,8 +105,9 @@ class FaultInjectionTest {
             }
             List<SseFollower> followers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
-            try (Nginx nginx = Nginx.start(RedisProcess.freePort(), edges.stream().map(ChildJvm::port).toList());
+            try (Nginx nginx = Nginx.inFrontOf(edges.stream().map(ChildJvm::port).toList(), RedisProcess.freePort());
                  Workload workload = new Workload(Infra.kafka().bootstrapServers(), run)) {
+                nginx.start();
                 topologies.forEach(ChildJvm::start);
                 edges.forEach(ChildJvm::start);
                 for (ChildJvm jvm : topologies) {
