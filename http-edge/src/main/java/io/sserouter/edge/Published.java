@@ -1,8 +1,10 @@
 package io.sserouter.edge;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.sserouter.config.EventTypes;
 import io.sserouter.config.Json;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -31,14 +33,38 @@ final class Published {
         this.json = json;
     }
 
+    /**
+     * Reads the top-level {@code seq}, {@code event_type} and {@code timestamp} with a streaming parser, skipping the
+     * rest ({@code data} above all): building the whole tree was a sixth of what the edge allocated under load.
+     * A message that is not a JSON object is relayed as a {@code message} without a seq.
+     */
     static Published parse(String json) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(json);
-            String type = node.path("event_type").asText("message");
-            return new Published(node.path("seq").asLong(0), type, EventTypes.closes(type), millis(node.path("timestamp").asText(null)), json);
-        } catch (Exception e) {
+        long seq = 0;
+        String type = null;
+        String timestamp = null;
+        try (JsonParser parser = Json.MAPPER.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return new Published(0, "message", false, 0, json);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value.isStructStart()) {
+                    parser.skipChildren();
+                } else if (value != JsonToken.VALUE_NULL) {
+                    switch (field) {
+                        case "seq" -> seq = parser.getValueAsLong(0);
+                        case "event_type" -> type = parser.getText();
+                        case "timestamp" -> timestamp = parser.getText();
+                        default -> { }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
             return new Published(0, "message", false, 0, json);
         }
+        String eventType = type != null ? type : "message";
+        return new Published(seq, eventType, EventTypes.closes(eventType), millis(timestamp), json);
     }
 
     long seq() {
