@@ -62,6 +62,16 @@ class FaultInjectionTest {
         }
     }
 
+    /** kill -9, down for {@code downMillis}, then started again and ready. */
+    private void killAndRestart(ChildJvm jvm, long downMillis, Duration ready) throws Exception {
+        note("kill -9 " + jvm.name());
+        jvm.kill();
+        Thread.sleep(downMillis);
+        note("restart " + jvm.name());
+        jvm.start().awaitReady(ready);
+        note(jvm.name() + " ready");
+    }
+
     private void note(String what) {
         String line = String.format("%7.1f s  %s", (System.currentTimeMillis() - origin) / 1000.0, what);
         synchronized (timeline) {
@@ -156,13 +166,7 @@ class FaultInjectionTest {
                 long slowCuts = 0;
                 for (int r = 0; r < scale.rounds(); r++) {
                     sleepUntil(origin + LEAD_MILLIS / 2 + r * ROUND_MILLIS);
-                    ChildJvm topology = topologies.get(r % 2);
-                    note("kill -9 " + topology.name());
-                    topology.kill();
-                    Thread.sleep(8_000);
-                    note("restart " + topology.name());
-                    topology.start().awaitReady(Duration.ofSeconds(120));
-                    note(topology.name() + " ready");
+                    killAndRestart(topologies.get(r % 2), 8_000, Duration.ofSeconds(120));
                     Thread.sleep(3_000);
 
                     ChildJvm graceful = edges.get(r % 2);
@@ -174,13 +178,7 @@ class FaultInjectionTest {
                     note(graceful.name() + " ready");
                     Thread.sleep(4_000);
 
-                    ChildJvm crashed = edges.get((r + 1) % 2);
-                    note("kill -9 " + crashed.name());
-                    crashed.kill();
-                    Thread.sleep(2_000);
-                    note("restart " + crashed.name());
-                    crashed.start().awaitReady(Duration.ofSeconds(60));
-                    note(crashed.name() + " ready");
+                    killAndRestart(edges.get((r + 1) % 2), 2_000, Duration.ofSeconds(60));
                     Thread.sleep(3_000);
 
                     note("bulky execution " + bulky.get(r) + " (" + BULKY_EVENTS + " x " + BULKY_PAD / 1024 + " KiB) for two clients that stop reading for 12 s");

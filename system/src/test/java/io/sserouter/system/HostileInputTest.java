@@ -11,6 +11,7 @@ import io.sserouter.config.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.CommittedRecords;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
 import io.sserouter.topology.TopologyApp;
@@ -35,14 +36,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -243,7 +241,7 @@ class HostileInputTest {
 
             Map<String, Integer> reasons = new TreeMap<>();
             Map<ByteBuffer, Integer> values = new HashMap<>();
-            List<ConsumerRecord<byte[], byte[]>> dead = readCommitted(run + "dlq", BAD_RECORDS, Duration.ofSeconds(180));
+            List<ConsumerRecord<byte[], byte[]>> dead = CommittedRecords.read(run + "dlq", BAD_RECORDS, Duration.ofSeconds(180), Duration.ofSeconds(3));
             for (ConsumerRecord<byte[], byte[]> record : dead) {
                 Header reason = record.headers().lastHeader("sse.dlq.reason");
                 reasons.merge(reason == null ? "(no reason header)" : new String(reason.value(), StandardCharsets.UTF_8), 1, Integer::sum);
@@ -383,28 +381,5 @@ class HostileInputTest {
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 << 20);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int count, Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            // a little longer, so that a record dead-lettered twice would show
-            long extra = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < extra) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 }

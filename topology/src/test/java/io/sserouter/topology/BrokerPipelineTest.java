@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.RedisKeys;
+import io.sserouter.testkit.CommittedRecords;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
 import io.sserouter.testkit.RedisProcess;
@@ -12,7 +13,6 @@ import io.sserouter.testkit.RunEnv;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,14 +22,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -102,7 +99,7 @@ class BrokerPipelineTest {
             producer.send(new ProducerRecord<>(run + "execution_events", "e", "{\"event_type\":\"execution_completed\",\"execution_id\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
             producer.flush();
 
-            List<ConsumerRecord<byte[], byte[]>> dead = readCommitted(run + "dlq", 2, Duration.ofSeconds(60));
+            List<ConsumerRecord<byte[], byte[]>> dead = CommittedRecords.read(run + "dlq", 2, Duration.ofSeconds(60), Duration.ZERO);
             assertEquals(2, dead.size());
             Map<String, ConsumerRecord<byte[], byte[]>> byReason = new HashMap<>();
             dead.forEach(r -> byReason.put(new String(r.headers().lastHeader(DeadLetterHandler.REASON).value(), StandardCharsets.UTF_8), r));
@@ -265,23 +262,5 @@ class BrokerPipelineTest {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int count, Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 }
