@@ -1,5 +1,7 @@
 package io.sserouter.config;
 
+import io.sserouter.contract.RedisKeys;
+
 import java.net.URI;
 import java.time.Duration;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import io.sserouter.config.Ids;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.Ids;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
 
 /**
  * {@code GET /api/v1/executions}: the token's user's most recently active executions, newest first, each as its

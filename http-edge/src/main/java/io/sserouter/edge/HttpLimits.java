@@ -2,7 +2,7 @@ package io.sserouter.edge;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;

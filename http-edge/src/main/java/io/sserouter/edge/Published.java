@@ -2,8 +2,8 @@ package io.sserouter.edge;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.sserouter.config.EventTypes;
-import io.sserouter.config.Json;
+import io.sserouter.contract.EventTypes;
+import io.sserouter.contract.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 

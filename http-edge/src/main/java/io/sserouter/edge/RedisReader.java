@@ -1,6 +1,6 @@
 package io.sserouter.edge;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.config.RedisSettings;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.sserouter.edge;
 
 import io.javalin.http.Context;
-import io.sserouter.config.Ids;
+import io.sserouter.contract.Ids;
 
 /** Validation of what a client sends, before a byte of a stream is written. */
 final class RequestRules {

@@ -3,7 +3,7 @@ package io.sserouter.edge;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 
 /**
  * {@code GET /api/v1/executions/{id}/status}: the snapshot, for clients that poll. Redis being unreachable is

@@ -144,7 +144,7 @@ final class TokenVerifier {
             throw new RejectedException("invalid_token");
         }
         String subject = claims.getSubject();
-        if (!io.sserouter.config.Ids.valid(subject)) {
+        if (!io.sserouter.contract.Ids.valid(subject)) {
             throw new RejectedException("invalid_token");
         }
         return new Principal(subject, admin(claims.getClaim("roles")), claims.getExpirationTime().toInstant());

@@ -1,6 +1,7 @@
 package io.sserouter.edge;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.contract.RedisScript;
 import java.time.Duration;
 import java.util.List;
 import redis.clients.jedis.RedisClient;
@@ -21,25 +22,6 @@ final class UserLimits {
         }
     }
 
-    // KEYS: the user's slot set. ARGV: stream id, now ms, limit, slot ttl ms, slot key prefix, kick channel.
-    // Drops slots whose instance stopped refreshing them, adds this one, evicts the oldest beyond the limit.
-    private static final String OPEN = """
-            for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-              if redis.call('EXISTS', ARGV[5] .. member) == 0 then redis.call('ZREM', KEYS[1], member) end
-            end
-            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-            redis.call('SET', ARGV[5] .. ARGV[1], '1', 'PX', ARGV[4])
-            redis.call('PEXPIRE', KEYS[1], ARGV[4])
-            local evicted = 0
-            while redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[3]) do
-              local oldest = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-              redis.call('ZREM', KEYS[1], oldest)
-              redis.call('DEL', ARGV[5] .. oldest)
-              redis.call('PUBLISH', ARGV[6], oldest)
-              evicted = evicted + 1
-            end
-            return evicted
-            """;
 
     private final RedisClient redis;
     private final RedisKeys keys;
@@ -71,7 +53,7 @@ final class UserLimits {
     /** Takes a slot for a new stream; the user's oldest streams beyond the limit are told to go. */
     void open(TokenVerifier.Principal principal, String streamId) {
         int limit = principal.admin() ? settings.maxConnectionsAdmin() : settings.maxConnectionsPerUser();
-        redis.eval(OPEN, List.of(slots(principal.userId())), List.of(streamId, String.valueOf(System.currentTimeMillis()),
+        redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(slots(principal.userId())), List.of(streamId, String.valueOf(System.currentTimeMillis()),
                 String.valueOf(limit), String.valueOf(slotTtl.toMillis()), slotPrefix(), kickChannel()));
     }
 

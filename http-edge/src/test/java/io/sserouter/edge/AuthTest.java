@@ -13,7 +13,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
 import java.net.URI;
 import java.net.http.HttpResponse;

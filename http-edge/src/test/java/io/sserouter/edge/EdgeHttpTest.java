@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -103,7 +103,7 @@ class EdgeHttpTest {
 
     @Test
     void snapshotsSayHowOldTheyAreAndWhetherThePipelineIsAlive() throws Exception {
-        String heartbeat = new io.sserouter.config.RedisKeys("http:").pipelineHeartbeat();
+        String heartbeat = new io.sserouter.contract.RedisKeys("http:").pipelineHeartbeat();
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
             redis.del(heartbeat);
             topology.writeAll("h9", 1, false);

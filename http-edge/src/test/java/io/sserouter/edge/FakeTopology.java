@@ -1,6 +1,6 @@
 package io.sserouter.edge;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
 import java.net.URI;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;

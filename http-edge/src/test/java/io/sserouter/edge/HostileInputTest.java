@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.PlainJWT;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
 import java.net.URI;
 import java.net.http.HttpClient;

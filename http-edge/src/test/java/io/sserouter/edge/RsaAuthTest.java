@@ -19,7 +19,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import io.sserouter.config.ConfigException;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
 import java.io.IOException;
 import java.net.InetSocketAddress;

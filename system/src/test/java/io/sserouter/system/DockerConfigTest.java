@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.docker.Compose;
 import io.sserouter.system.docker.Dockerfile;

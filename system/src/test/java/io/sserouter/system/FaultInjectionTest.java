@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.system.docker.Nginx;
 import io.sserouter.system.fault.DeliveryCheck;
 import io.sserouter.system.fault.SseFollower;

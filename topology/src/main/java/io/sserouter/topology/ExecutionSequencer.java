@@ -1,10 +1,10 @@
 package io.sserouter.topology;
 
-import io.sserouter.config.EventTypes;
-import io.sserouter.config.ExecutionEnvelope;
-import io.sserouter.config.ExecutionStatus;
-import io.sserouter.config.Json;
-import io.sserouter.config.StatusSnapshot;
+import io.sserouter.contract.EventTypes;
+import io.sserouter.contract.ExecutionEnvelope;
+import io.sserouter.contract.ExecutionStatus;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.StatusSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.sserouter.topology;
 
-import io.sserouter.config.ExecutionStatus;
+import io.sserouter.contract.ExecutionStatus;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.sserouter.topology;
 
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;

@@ -1,6 +1,7 @@
 package io.sserouter.topology;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.contract.RedisScript;
 import io.sserouter.config.RedisSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,45 +29,6 @@ public final class RedisSink implements AutoCloseable {
     public record Outcome(int written, int alreadyPresent, int rejected) {
     }
 
-    // KEYS: log, status, channel. ARGV: seq, envelope, snapshot, maxlen, log ttl ms, status ttl ms, now ms,
-    // user index key prefix, user index length, execution id.
-    // The snapshot check also covers a log that has already expired: an old seq never rewinds the snapshot.
-    // The owner's index (recently active executions, newest first) is keyed by the owner the snapshot names.
-    private static final String EXECUTION_SCRIPT = """
-            local seq = tonumber(ARGV[1])
-            local current = redis.call('GET', KEYS[2])
-            if current then
-              local ok, snapshot = pcall(cjson.decode, current)
-              if ok and type(snapshot) == 'table' and tonumber(snapshot['last_seq']) and tonumber(snapshot['last_seq']) >= seq then
-                return 0
-              end
-            end
-            local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'event', ARGV[2])
-            if type(added) == 'table' and added['err'] then
-              if string.find(added['err'], 'equal or smaller', 1, true) then return 0 end
-              return redis.error_reply(added['err'])
-            end
-            redis.call('PEXPIRE', KEYS[1], ARGV[5])
-            redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6])
-            redis.call('PUBLISH', KEYS[3], ARGV[2])
-            local ok, after = pcall(cjson.decode, ARGV[3])
-            if ok and type(after) == 'table' and type(after['owner']) == 'string' then
-              local index = ARGV[8] .. after['owner'] .. ':executions'
-              if redis.call('ZADD', index, ARGV[7], ARGV[10]) == 1 then
-                redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[9]) + 1))
-              end
-              redis.call('PEXPIRE', index, ARGV[6])
-            end
-            return 1
-            """;
-
-    // KEYS: published marker, channel, latest hash. ARGV: envelope, marker ttl ms, hash field ('' = none).
-    private static final String PUBLISH_ONCE_SCRIPT = """
-            if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
-            if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[1]) end
-            redis.call('PUBLISH', KEYS[2], ARGV[1])
-            return 1
-            """;
 
     private static final Duration PUBLISHED_MARKER_TTL = Duration.ofHours(1);
     /** Executions kept in each user's index of recently active executions. */
@@ -153,8 +115,8 @@ public final class RedisSink implements AutoCloseable {
 
     private void loadScripts(boolean force) {
         if (force || executionSha == null) {
-            executionSha = client.scriptLoad(EXECUTION_SCRIPT);
-            publishOnceSha = client.scriptLoad(PUBLISH_ONCE_SCRIPT);
+            executionSha = client.scriptLoad(RedisScript.EXECUTION_WRITE.source());
+            publishOnceSha = client.scriptLoad(RedisScript.PUBLISH_ONCE.source());
         }
     }
 

@@ -1,7 +1,7 @@
 package io.sserouter.topology;
 
-import io.sserouter.config.Json;
-import io.sserouter.config.NotificationEnvelope;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.NotificationEnvelope;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;

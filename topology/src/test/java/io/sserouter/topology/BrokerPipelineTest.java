@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.CommittedRecords;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;

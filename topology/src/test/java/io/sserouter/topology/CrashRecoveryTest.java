@@ -3,7 +3,7 @@ package io.sserouter.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.ChildJvm;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
@@ -29,7 +29,7 @@ class CrashRecoveryTest {
     private static long inRedis(Jedis redis, RedisKeys keys) {
         long total = 0;
         for (String key : redis.keys(keys.prefix() + "exec:*:status")) {
-            total += io.sserouter.config.Json.read(redis.get(key), com.fasterxml.jackson.databind.JsonNode.class).get("last_seq").asLong();
+            total += io.sserouter.contract.Json.read(redis.get(key), com.fasterxml.jackson.databind.JsonNode.class).get("last_seq").asLong();
         }
         return total;
     }

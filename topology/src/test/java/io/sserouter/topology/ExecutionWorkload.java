@@ -1,8 +1,8 @@
 package io.sserouter.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.PubSubRecorder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.sserouter.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -69,11 +69,11 @@ class RedisSinkTest {
             assertEquals(true, redis.pttl(keys.userExecutions("ann")) > 86_300_000, "kept as long as the snapshots");
             sink.write(List.of(owned("u-1", 3, "ann"), owned("u-1", 2, "ann")));
             assertEquals(2, redis.zcard(keys.userExecutions("ann")), "a repeated write adds nothing");
-            for (int i = 0; i < io.sserouter.config.RedisKeys.USER_EXECUTIONS_KEPT + 5; i++) {
+            for (int i = 0; i < io.sserouter.contract.RedisKeys.USER_EXECUTIONS_KEPT + 5; i++) {
                 sink.write(List.of(owned("many-" + i, 1, "cy")));
                 Thread.sleep(2); // recency is by millisecond
             }
-            assertEquals(io.sserouter.config.RedisKeys.USER_EXECUTIONS_KEPT, redis.zcard(keys.userExecutions("cy")), "bounded");
+            assertEquals(io.sserouter.contract.RedisKeys.USER_EXECUTIONS_KEPT, redis.zcard(keys.userExecutions("cy")), "bounded");
             assertEquals(null, redis.zrank(keys.userExecutions("cy"), "many-4"), "the oldest were dropped");
             assertEquals(0L, redis.zrank(keys.userExecutions("cy"), "many-5"));
         }

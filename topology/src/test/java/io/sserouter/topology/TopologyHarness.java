@@ -2,8 +2,8 @@ package io.sserouter.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.Infra;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

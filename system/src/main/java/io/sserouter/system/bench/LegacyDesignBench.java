@@ -1,9 +1,9 @@
 package io.sserouter.system.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
-import io.sserouter.config.StatusSnapshot;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.local.DemoTokens;

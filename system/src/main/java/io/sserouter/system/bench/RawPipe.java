@@ -1,11 +1,11 @@
 package io.sserouter.system.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.EventTypes;
-import io.sserouter.config.ExecutionEnvelope;
-import io.sserouter.config.ExecutionStatus;
-import io.sserouter.config.Json;
-import io.sserouter.config.StatusSnapshot;
+import io.sserouter.contract.EventTypes;
+import io.sserouter.contract.ExecutionEnvelope;
+import io.sserouter.contract.ExecutionStatus;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.topology.RedisSink;
 import io.sserouter.topology.SinkWrite;
 import io.sserouter.topology.TopologySettings;

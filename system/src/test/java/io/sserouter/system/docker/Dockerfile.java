@@ -1,7 +1,7 @@
 package io.sserouter.system.docker;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

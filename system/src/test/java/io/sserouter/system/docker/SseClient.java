@@ -1,7 +1,7 @@
 package io.sserouter.system.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.InputStream;

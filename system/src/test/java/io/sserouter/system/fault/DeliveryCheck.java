@@ -1,8 +1,8 @@
 package io.sserouter.system.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
-import io.sserouter.config.RedisKeys;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -1,7 +1,7 @@
 package io.sserouter.system.fault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sserouter.config.Json;
+import io.sserouter.contract.Json;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

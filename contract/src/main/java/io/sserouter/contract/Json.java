@@ -1,4 +1,4 @@
-package io.sserouter.config;
+package io.sserouter.contract;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package io.sserouter.config;
+package io.sserouter.contract;
 
 /** Every Redis key and channel name the topology writes and the edge reads. */
 public record RedisKeys(String prefix) {

@@ -1,4 +1,4 @@
-package io.sserouter.config;
+package io.sserouter.contract;
 
 import java.util.regex.Pattern;
 

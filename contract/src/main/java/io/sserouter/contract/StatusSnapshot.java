@@ -1,4 +1,4 @@
-package io.sserouter.config;
+package io.sserouter.contract;
 
 /**
  * The latest known state of one execution, kept in Redis for clients that connect or poll.

@@ -1,4 +1,4 @@
-package io.sserouter.config;
+package io.sserouter.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,47 @@
+package io.sserouter.contract;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Lua scripts that write to Redis, kept as resources beside this class so that the deployables, the tests and
+ * the in-memory sink all run the same text. Each file's header says its KEYS, ARGV and reply.
+ */
+public enum RedisScript {
+    /** One sequenced execution event: log, snapshot, publish, owner's index; idempotent by seq. */
+    EXECUTION_WRITE("execution-write.lua"),
+    /** One notification or system event, published once (deduplicated by a marker key). */
+    PUBLISH_ONCE("publish-once.lua"),
+    /** A slot for a new stream of one user, evicting the oldest beyond the user's limit. */
+    STREAM_SLOT_OPEN("stream-slot-open.lua");
+
+    private final String file;
+    private final String source;
+
+    RedisScript(String file) {
+        this.file = file;
+        this.source = read(file);
+    }
+
+    /** The script's text, as sent to EVAL or SCRIPT LOAD. */
+    public String source() {
+        return source;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    private static String read(String file) {
+        try (InputStream in = RedisScript.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("script resource missing: " + file);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
