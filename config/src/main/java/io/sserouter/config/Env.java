@@ -20,10 +20,6 @@ public final class Env {
         this.vars = Map.copyOf(vars);
     }
 
-    public static Env system() {
-        return new Env(System.getenv());
-    }
-
     public Map<String, String> all() {
         return vars;
     }

@@ -64,4 +64,34 @@ public record RedisKeys(String prefix) {
     public String published(String scope, String dedupId) {
         return prefix + "seen:" + scope + ":" + dedupId;
     }
+
+    /** Counter of one user's connection attempts in one minute (epoch minute), across every edge instance. */
+    public String connectRate(String userId, long epochMinute) {
+        return prefix + "rate:" + userId + ":" + epochMinute;
+    }
+
+    /** Sorted set of one user's open streams (score: when each opened), across every edge instance. */
+    public String streamSlots(String userId) {
+        return prefix + "conns:" + userId;
+    }
+
+    /** {@link #streamSlot} without the stream id, for the script that drops slots whose instance stopped refreshing. */
+    public String streamSlotPrefix() {
+        return prefix + "conn:";
+    }
+
+    /** Marker that one open stream's instance is alive; it expires unless refreshed. */
+    public String streamSlot(String streamId) {
+        return streamSlotPrefix() + streamId;
+    }
+
+    /** Pub/sub channel on which a stream evicted beyond its user's limit is told to end, wherever it is open. */
+    public String streamKick() {
+        return prefix + "edge:kick";
+    }
+
+    /** A channel nobody publishes to: an edge subscribes it first, and its confirmation says the connection is up. */
+    public String edgeSubscriberProbe() {
+        return prefix + "edge:control";
+    }
 }

@@ -15,7 +15,9 @@ public enum RedisScript {
     /** One notification or system event, published once (deduplicated by a marker key). */
     PUBLISH_ONCE("publish-once.lua"),
     /** A slot for a new stream of one user, evicting the oldest beyond the user's limit. */
-    STREAM_SLOT_OPEN("stream-slot-open.lua");
+    STREAM_SLOT_OPEN("stream-slot-open.lua"),
+    /** Counts one connection attempt; the counter always gets an expiry, even if an earlier count left it without. */
+    CONNECT_RATE("connect-rate.lua");
 
     private final String file;
     private final String source;

@@ -1,5 +1,7 @@
 package io.sserouter.contract;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * The latest known state of one execution, kept in Redis for clients that connect or poll.
  *
@@ -20,4 +22,14 @@ public record StatusSnapshot(
         boolean closed,
         String updatedAt,
         String eventTime) {
+
+    /** Reads a snapshot as the topology stores it; null stays null (no snapshot: the execution is unknown or expired). */
+    public static StatusSnapshot parse(String json) {
+        return json == null ? null : Json.read(json, StatusSnapshot.class);
+    }
+
+    /** The snapshot as clients see it (the same fields and names as stored), to be added to before it is sent. */
+    public ObjectNode toJson() {
+        return Json.MAPPER.valueToTree(this);
+    }
 }
