@@ -7,51 +7,75 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sserouter.contract.Json;
+import io.sserouter.edge.auth.TokenVerifier;
+import io.sserouter.edge.http.Authenticator;
+import io.sserouter.edge.http.CorsRules;
+import io.sserouter.edge.http.EventLogHandler;
+import io.sserouter.edge.http.ExecutionStreamHandler;
+import io.sserouter.edge.http.ExecutionsHandler;
+import io.sserouter.edge.http.HttpLimits;
+import io.sserouter.edge.http.HttpServer;
+import io.sserouter.edge.http.NotificationStreamHandler;
+import io.sserouter.edge.http.Routes;
+import io.sserouter.edge.http.StatusHandler;
+import io.sserouter.edge.http.StreamAdmission;
+import io.sserouter.edge.redis.EventStore;
+import io.sserouter.edge.redis.PipelineHealth;
+import io.sserouter.edge.redis.RedisEventStore;
+import io.sserouter.edge.redis.RedisFanout;
+import io.sserouter.edge.redis.RedisReader;
+import io.sserouter.edge.redis.UserLimits;
+import io.sserouter.edge.relay.Relay;
+import io.sserouter.edge.relay.StreamDeps;
+import io.sserouter.edge.relay.StreamRegistry;
+import io.sserouter.edge.sse.Published;
+import io.sserouter.edge.sse.SseResponses;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.RedisClient;
 
 /** One running edge instance: Redis subscriber and reader, writer pool, heartbeats, HTTP server. */
 public final class EdgeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
 
     private final RedisReader reader;
-    private final redis.clients.jedis.RedisClient limitsClient;
+    private final RedisClient limitsClient;
     private final RedisFanout fanout;
-    private final ScheduledExecutorService timers;
+    private final ScheduledThreadPoolExecutor timers;
     private final ExecutorService writers;
-    private final SseResponses responses;
+    private final StreamRegistry registry;
     private final Javalin http;
     private final Shutdown shutdown;
-    private final java.time.Duration grace;
+    private final Duration grace;
 
     private EdgeApp(EdgeSettings settings) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        EdgeMetrics metrics = new EdgeMetrics(registry);
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        EdgeMetrics metrics = new EdgeMetrics(meters);
         grace = settings.shutdownGrace();
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
         fanout = new RedisFanout(settings.redis());
-        java.util.concurrent.ScheduledThreadPoolExecutor timerPool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemon("edge-timers"));
+        timers = new ScheduledThreadPoolExecutor(1, daemon("edge-timers"));
         // A stream's token-expiry timer is cancelled when the stream closes; without this a cancelled timer stays
         // queued, and keeps the closed stream reachable, until the token would have expired (hours).
-        timerPool.setRemoveOnCancelPolicy(true);
-        timers = timerPool;
+        timers.setRemoveOnCancelPolicy(true);
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
-        Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwt()));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
-        shutdown = new Shutdown(registry);
-        responses = new SseResponses(settings, timers, metrics, new UserLimits(limitsClient, settings.redis().keys(), settings),
-                authenticator, fanout, shutdown::draining);
-        metrics.activeConnections(responses::size);
-        fanout.listen(responses.kickChannel(), new RedisFanout.Listener() {
+        UserLimits limits = new UserLimits(limitsClient, settings.redis().keys(), settings);
+        shutdown = new Shutdown(meters);
+        registry = new StreamRegistry(limits, timers, metrics);
+        metrics.activeConnections(registry::size);
+        fanout.listen(settings.redis().keys().streamKick(), new EventStore.Listener() {
             @Override
             public void onMessage(Published message) {
-                responses.evict(message.json());
+                registry.evict(message.json());
             }
 
             @Override
@@ -62,10 +86,15 @@ public final class EdgeApp implements AutoCloseable {
         PipelineHealth pipeline = new PipelineHealth(reader);
         timers.scheduleWithFixedDelay(pipeline::refresh, 0, 2, TimeUnit.SECONDS);
         metrics.pipelineHeartbeatAge(pipeline::heartbeatAgeSeconds);
-        StreamDeps deps = new StreamDeps(settings, reader, fanout, timers, writers, metrics, pipeline);
-        ExecutionEventsHandler executionEvents = new ExecutionEventsHandler(deps, responses);
-        NotificationsHandler notifications = new NotificationsHandler(deps, responses);
+
+        Authenticator authenticator = new Authenticator(new TokenVerifier(settings.jwt()));
+        StreamDeps deps = new StreamDeps(settings, new RedisEventStore(fanout, reader), timers, writers, metrics, pipeline);
+        StreamAdmission admission = new StreamAdmission(authenticator, fanout::up, shutdown::draining, limits, registry,
+                new SseResponses(settings, timers, metrics), metrics);
+        ExecutionStreamHandler executionStream = new ExecutionStreamHandler(admission, deps);
+        NotificationStreamHandler notificationStream = new NotificationStreamHandler(admission, deps);
         StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
+        EventLogHandler eventLog = new EventLogHandler(reader, authenticator);
         ExecutionsHandler executions = new ExecutionsHandler(reader, authenticator, pipeline);
         http = Javalin.create(cfg -> {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
@@ -75,12 +104,13 @@ public final class EdgeApp implements AutoCloseable {
             HttpServer.configure(cfg, settings);
             CorsRules.configure(cfg, settings.corsAllowedOrigins());
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
-            Routes.configure(cfg, executionEvents, notifications, status, executions, () -> fanout.up() && !shutdown.draining(), registry);
+            Routes.configure(cfg, executionStream, notificationStream, status, eventLog, executions,
+                    () -> fanout.up() && !shutdown.draining(), meters);
         });
         long beat = settings.heartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> {
             try {
-                responses.heartbeat();
+                registry.heartbeat();
             } catch (RuntimeException e) {
                 LOG.warn("Heartbeat round failed: {}", e.toString());
             }
@@ -99,11 +129,11 @@ public final class EdgeApp implements AutoCloseable {
 
     /** Timers waiting to fire (heartbeats, expiries, waits): for tests that check closed streams leave none behind. */
     int queuedTimers() {
-        return ((java.util.concurrent.ScheduledThreadPoolExecutor) timers).getQueue().size();
+        return timers.getQueue().size();
     }
 
     public int openStreams() {
-        return responses.size();
+        return registry.size();
     }
 
     /**
@@ -111,18 +141,18 @@ public final class EdgeApp implements AutoCloseable {
      * over the grace period, the rest closed, then {@link #close()}. Returns within the grace period plus a few seconds.
      */
     public void shutdown() {
-        shutdown.drain(grace, responses::streams, responses::size);
+        shutdown.drain(grace, registry::streams, registry::size);
         close();
     }
 
     /** Immediate stop: open streams end now (their clients resume elsewhere by Last-Event-ID). */
     @Override
     public void close() {
-        responses.streams().forEach(LiveStream::stop);
+        registry.streams().forEach(Relay::stop);
         // Each stop completes its response on a writer thread. Stopping the server first recycles responses that are
         // still being completed, and completing one then sends Javalin's error handling into an endless loop.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (responses.size() > 0 && System.nanoTime() < deadline) {
+        while (registry.size() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -139,7 +169,7 @@ public final class EdgeApp implements AutoCloseable {
         LOG.info("sse-router edge stopped");
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private static ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread thread = new Thread(r, name + "-" + n.incrementAndGet());

@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /** The edge's meters, named as the contract lists them. */
-final class EdgeMetrics {
+public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Counter sent;
     private final Counter replayed;
@@ -17,7 +17,7 @@ final class EdgeMetrics {
     private final Timer latency;
     private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
 
-    EdgeMetrics(MeterRegistry registry) {
+    public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
         sent = Counter.builder("sse.messages.sent").description("SSE events written to clients").register(registry);
         replayed = Counter.builder("sse.replayed.events").description("Events sent from the replay log").register(registry);
@@ -27,44 +27,44 @@ final class EdgeMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
     }
 
-    void activeConnections(Supplier<Number> count) {
+    public void activeConnections(Supplier<Number> count) {
         // strong references: a gauge holds its source weakly by default, and a method reference is garbage at once
         io.micrometer.core.instrument.Gauge.builder("sse.connections.active", count, s -> s.get().doubleValue())
                 .description("Open SSE streams on this instance").strongReference(true).register(registry);
     }
 
-    void pipelineHeartbeatAge(Supplier<Number> seconds) {
+    public void pipelineHeartbeatAge(Supplier<Number> seconds) {
         io.micrometer.core.instrument.Gauge.builder("sse.pipeline.heartbeat.age.seconds", seconds, s -> s.get().doubleValue())
                 .description("Seconds since a topology instance last reported itself running and connected to Kafka (-1: never)")
                 .strongReference(true).register(registry);
     }
 
-    void sent() {
+    public void sent() {
         sent.increment();
     }
 
-    void replayed() {
+    public void replayed() {
         replayed.increment();
     }
 
-    void rejected(String reason) {
+    public void rejected(String reason) {
         rejected.computeIfAbsent(reason, r -> Counter.builder("sse.connections.rejected").tag("reason", r)
                 .description("Connections refused or cut off, by reason").register(registry)).increment();
     }
 
-    void slowClient() {
+    public void slowClient() {
         rejected("slow_client");
     }
 
-    void failure() {
+    public void failure() {
         failures.increment();
     }
 
-    void closed(Duration open) {
+    public void closed(Duration open) {
         duration.record(open);
     }
 
-    void delivered(long eventMillis) {
+    public void delivered(long eventMillis) {
         if (eventMillis > 0) {
             long lag = System.currentTimeMillis() - eventMillis;
             if (lag >= 0) {

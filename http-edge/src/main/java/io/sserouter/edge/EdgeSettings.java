@@ -2,6 +2,8 @@ package io.sserouter.edge;
 
 import io.sserouter.config.Env;
 import io.sserouter.config.RedisSettings;
+import io.sserouter.edge.auth.JwtSettings;
+import io.sserouter.edge.http.CorsRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.sserouter.edge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sserouter.edge.relay.Relay;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,10 +41,6 @@ final class Shutdown {
         closedAtEnd = Counter.builder("sse.shutdown.streams").tag("step", "closed").register(registry);
     }
 
-    static String data(long reconnectAfterMillis) {
-        return "{\"reason\":\"draining\",\"reconnect_after_ms\":" + reconnectAfterMillis + "}";
-    }
-
     boolean draining() {
         return phase.get() != Phase.SERVING.ordinal();
     }
@@ -52,25 +49,25 @@ final class Shutdown {
      * Runs the drain and returns when every stream is closed, at most {@code grace} plus a few seconds later.
      * Clients that leave early shorten it.
      */
-    void drain(Duration grace, Supplier<List<LiveStream>> streams, IntSupplier open) {
+    void drain(Duration grace, Supplier<List<Relay>> streams, IntSupplier open) {
         if (!phase.compareAndSet(Phase.SERVING.ordinal(), Phase.DRAINING.ordinal())) {
             return;
         }
-        List<LiveStream> current = streams.get();
+        List<Relay> current = streams.get();
         LOG.info("Draining: {} open streams told to reconnect within {} ms", current.size(), grace.toMillis());
         long spread = Math.max(1, grace.toMillis() * 3 / 4);
-        for (LiveStream stream : current) {
+        for (Relay stream : current) {
             stream.shutdown(ThreadLocalRandom.current().nextLong(spread));
             notified.increment();
         }
         // A client that left is only noticed when a write to it fails, so probe often while waiting for them.
-        awaitNone(open, grace, () -> streams.get().forEach(LiveStream::heartbeat));
+        awaitNone(open, grace, () -> streams.get().forEach(Relay::heartbeat));
         phase.set(Phase.CLOSING.ordinal());
-        List<LiveStream> rest = streams.get();
+        List<Relay> rest = streams.get();
         if (!rest.isEmpty()) {
             LOG.info("Grace period over: closing the {} streams still open", rest.size());
         }
-        rest.forEach(LiveStream::stop);
+        rest.forEach(Relay::stop);
         closedAtEnd.increment(rest.size());
         awaitNone(open, CLOSE_WAIT, () -> { });
         phase.set(Phase.STOPPED.ordinal());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.ConfigException;
+import io.sserouter.edge.http.CorsRules;
 import io.sserouter.testkit.Infra;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sserouter.edge.sse.SseResponses;
 import io.sserouter.testkit.Infra;
 import java.io.BufferedReader;
 import java.io.InputStream;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /** Per-user limits hold across two edge instances sharing one Redis. */
 class LimitsTest {
@@ -95,6 +96,48 @@ class LimitsTest {
             long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElse("0"));
             assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
             assertEquals("rate_limited", Json.read(limited.body().readAllBytes(), JsonNode.class).get("error").asText());
+        }
+    }
+
+    @Test
+    void aStreamWhoseSlotCannotBeTakenIsNotCountedAsOpen() throws Exception {
+        EdgeSettings settings = settings("lim-c:", "3", "1000");
+        try (EdgeApp edge = EdgeApp.start(settings); Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            // a key of the wrong type makes the slot script fail while the rest of Redis answers
+            redis.set(settings.redis().keys().streamSlots("dave"), "not-a-slot-set");
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
+                    + "/api/v1/events/executions/slot-x?token=" + Tokens.user("dave"))).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(response.statusCode() >= 500, "the stream is refused: " + response.statusCode());
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (edge.openStreams() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, edge.openStreams(), "no stream is left registered");
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("sse_connections_active 0.0"), "the gauge counts no stream");
+        }
+    }
+
+    @Test
+    void aConnectionCounterLeftWithoutExpiryGetsOneOnTheNextAttempt() throws Exception {
+        EdgeSettings settings = settings("lim-d:", "100", "1000");
+        try (EdgeApp edge = EdgeApp.start(settings); Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            if (System.currentTimeMillis() % 60_000 > 55_000) {
+                Thread.sleep(60_000 - System.currentTimeMillis() % 60_000 + 100); // one attempt, one minute's counter
+            }
+            String counter = settings.redis().keys().connectRate("erin", System.currentTimeMillis() / 60_000);
+            redis.set(counter, "3"); // what a count whose expiry was never set leaves behind
+            HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + edge.port() + "/api/v1/events/executions/nothing-yet?token=" + Tokens.user("erin"))).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, response.statusCode());
+            response.body().close();
+            assertEquals("4", redis.get(counter), "the attempt was counted");
+            long ttl = redis.pttl(counter);
+            assertTrue(ttl > 0 && ttl <= 61_000, "the counter expires: pttl " + ttl);
         }
     }
 }

@@ -12,8 +12,8 @@ import java.util.Date;
 import java.util.List;
 
 /** Signs test tokens. */
-final class Tokens {
-    static final String SECRET = "test-secret-of-sixty-four-bytes-so-that-hs512-signing-works-too!";
+public final class Tokens {
+    public static final String SECRET = "test-secret-of-sixty-four-bytes-so-that-hs512-signing-works-too!";
 
     private Tokens() {
     }
@@ -33,11 +33,11 @@ final class Tokens {
         }
     }
 
-    static String user(String sub) {
+    public static String user(String sub) {
         return sign(claims(sub, Instant.now().plusSeconds(3600)).build(), JWSAlgorithm.HS256, SECRET);
     }
 
-    static String admin(String sub) {
+    public static String admin(String sub) {
         return sign(claims(sub, Instant.now().plusSeconds(3600)).claim("roles", List.of("user", "admin")).build(), JWSAlgorithm.HS256, SECRET);
     }
 }

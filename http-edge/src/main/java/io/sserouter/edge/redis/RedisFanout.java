@@ -1,0 +1,219 @@
+package io.sserouter.edge.redis;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.TimeUnit;
+import io.sserouter.config.RedisSettings;
+import io.sserouter.edge.redis.EventStore.Listener;
+import io.sserouter.edge.redis.EventStore.UnavailableException;
+import io.sserouter.edge.sse.Published;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * One Redis pub/sub connection per edge instance, shared by every stream: a channel is subscribed when its first
+ * local listener arrives and unsubscribed after its last one leaves. When the connection drops it reconnects with
+ * backoff, subscribes everything again and tells every listener to resync (pub/sub is at-most-once: whatever was
+ * published meanwhile must be read back from the replay log).
+ */
+public final class RedisFanout implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisFanout.class);
+    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
+
+    private final RedisSettings redis;
+    /** Subscribed first on every connection: its confirmation says the connection is up. */
+    private final String probe;
+    private final Map<String, Set<Listener>> listeners = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> confirmed = new ConcurrentHashMap<>();
+    private final Object lock = new Object();
+    private final Thread thread;
+    private volatile JedisPubSub current;
+    /** Channels whose SUBSCRIBE went out on the current connection (guarded by lock). */
+    private Set<String> sent = new java.util.HashSet<>();
+    private volatile boolean up;
+    private volatile boolean closed;
+
+    public RedisFanout(RedisSettings redis) {
+        this.redis = redis;
+        this.probe = redis.keys().edgeSubscriberProbe();
+        thread = new Thread(this::run, "redis-fanout");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True while the subscriber connection is up: the edge's readiness. */
+    public boolean up() {
+        return up;
+    }
+
+    /** Adds a listener and returns once Redis confirmed the channel's subscription, so nothing published after is missed. */
+    public void subscribe(String channel, Listener listener) throws UnavailableException {
+        CompletableFuture<Void> confirmation = register(channel, listener);
+        try {
+            confirmation.get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            unsubscribe(channel, listener);
+            throw new UnavailableException("Redis did not confirm the subscription to " + channel);
+        }
+    }
+
+    /** Adds a listener without waiting for the subscription: for channels the edge listens to for its whole life. */
+    public void listen(String channel, Listener listener) {
+        register(channel, listener);
+    }
+
+    /** Adds the listener; the first one of a channel subscribes it (now if connected, else on connect). */
+    private CompletableFuture<Void> register(String channel, Listener listener) {
+        synchronized (lock) {
+            listeners.computeIfAbsent(channel, c -> new CopyOnWriteArraySet<>()).add(listener);
+            CompletableFuture<Void> confirmation = confirmed.get(channel);
+            if (confirmation == null) {
+                // in the map before SUBSCRIBE goes out: the confirmation may arrive at once, on the subscriber thread
+                confirmation = new CompletableFuture<>();
+                confirmed.put(channel, confirmation);
+                JedisPubSub pubSub = current;
+                if (pubSub != null && up) {
+                    send(pubSub, channel);
+                }
+            }
+            return confirmation;
+        }
+    }
+
+    public void unsubscribe(String channel, Listener listener) {
+        synchronized (lock) {
+            Set<Listener> set = listeners.get(channel);
+            if (set == null || !set.remove(listener) || !set.isEmpty()) {
+                return;
+            }
+            listeners.remove(channel);
+            confirmed.remove(channel);
+            sent.remove(channel);
+            JedisPubSub pubSub = current;
+            if (pubSub != null && up) {
+                try {
+                    pubSub.unsubscribe(channel);
+                } catch (JedisException e) {
+                    LOG.debug("unsubscribe of {} failed; the reconnect drops it: {}", channel, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void run() {
+        long backoff = 100;
+        boolean wasUp = false;
+        while (!closed) {
+            // no read timeout: a quiet subscriber connection is normal
+            try (Jedis jedis = new Jedis(redis.hostAndPort(), redis.clientConfig("sse-router-edge-fanout", 0).build())) {
+                boolean resync = wasUp;
+                JedisPubSub pubSub = new Subscriber(resync);
+                String[] channels;
+                synchronized (lock) {
+                    current = pubSub;
+                    channels = listeners.keySet().toArray(String[]::new);
+                    sent = new java.util.HashSet<>(List.of(channels));
+                }
+                String[] all = new String[channels.length + 1];
+                all[0] = probe;
+                System.arraycopy(channels, 0, all, 1, channels.length);
+                backoff = 100;
+                jedis.subscribe(pubSub, all); // blocks until the connection ends
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("Redis subscriber connection lost ({}); reconnecting in {} ms", e.toString(), backoff);
+                }
+            }
+            wasUp = wasUp || up;
+            up = false;
+            if (!closed) {
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 2_000);
+            }
+        }
+    }
+
+    private final class Subscriber extends JedisPubSub {
+        private final boolean resync;
+
+        Subscriber(boolean resync) {
+            this.resync = resync;
+        }
+
+        @Override
+        public void onSubscribe(String channel, int count) {
+            if (probe.equals(channel)) {
+                up = true;
+                subscribeMissing(this);
+                if (resync) {
+                    LOG.info("Redis subscriber reconnected; {} channels resubscribed, streams resync from the log", listeners.size());
+                    listeners.values().forEach(set -> set.forEach(Listener::onResync));
+                }
+                return;
+            }
+            CompletableFuture<Void> future = confirmed.get(channel);
+            if (future != null) {
+                future.complete(null);
+            }
+        }
+
+        @Override
+        public void onMessage(String channel, String message) {
+            Set<Listener> set = listeners.get(channel);
+            if (set != null && !set.isEmpty()) {
+                Published published = Published.parse(message); // once per message, not once per client
+                set.forEach(l -> l.onMessage(published));
+            }
+        }
+    }
+
+    /** Channels added while the connection was being set up. */
+    private void subscribeMissing(JedisPubSub pubSub) {
+        synchronized (lock) {
+            for (String channel : confirmed.keySet()) {
+                if (!sent.contains(channel)) {
+                    send(pubSub, channel);
+                }
+            }
+        }
+    }
+
+    /** Called with the lock held: it also serialises writes on the subscriber connection. */
+    private void send(JedisPubSub pubSub, String channel) {
+        try {
+            pubSub.subscribe(channel);
+            sent.add(channel);
+        } catch (RuntimeException e) {
+            LOG.warn("subscribe of {} deferred to the reconnect: {}", channel, e.toString());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        JedisPubSub pubSub = current;
+        if (pubSub != null) {
+            try {
+                pubSub.unsubscribe();
+            } catch (JedisException ignored) {
+                // already gone
+            }
+        }
+    }
+}

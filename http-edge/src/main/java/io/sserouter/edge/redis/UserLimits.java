@@ -1,0 +1,83 @@
+package io.sserouter.edge.redis;
+
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.contract.RedisScript;
+import io.sserouter.edge.EdgeSettings;
+import io.sserouter.edge.auth.Principal;
+import java.time.Duration;
+import java.util.List;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Per-user limits that hold across every edge instance, kept in Redis: connection attempts per minute, and open
+ * streams per user (the oldest is evicted, wherever it is, through the kick channel). A stream's slot lives only as
+ * long as its instance keeps refreshing it, so a crashed instance leaks nothing for long.
+ */
+public final class UserLimits {
+    /** A connection attempt over the rate: when the client may try again. */
+    public static final class RateLimitedException extends Exception {
+        private final long retryAfterSeconds;
+
+        RateLimitedException(long retryAfterSeconds) {
+            super("rate limited", null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** A minute's counter outlives its minute a little, so a clock a bit behind still finds it. */
+    private static final Duration RATE_COUNTER_TTL = Duration.ofSeconds(61);
+
+    private final RedisClient redis;
+    private final RedisKeys keys;
+    private final EdgeSettings settings;
+    private final Duration slotTtl;
+
+    public UserLimits(RedisClient redis, RedisKeys keys, EdgeSettings settings) {
+        this.redis = redis;
+        this.keys = keys;
+        this.settings = settings;
+        this.slotTtl = settings.heartbeat().multipliedBy(3);
+    }
+
+    /** Counts one connection attempt in the current minute; admins get ten times the rate. */
+    public void attempt(Principal principal) throws RateLimitedException {
+        long now = System.currentTimeMillis();
+        long minute = now / 60_000;
+        Object count = redis.eval(RedisScript.CONNECT_RATE.source(), List.of(keys.connectRate(principal.userId(), minute)),
+                List.of(String.valueOf(RATE_COUNTER_TTL.toMillis())));
+        long limit = (long) settings.connectRatePerMinute() * (principal.admin() ? 10 : 1);
+        if ((Long) count > limit) {
+            throw new RateLimitedException(Math.max(1, ((minute + 1) * 60_000 - now + 999) / 1000));
+        }
+    }
+
+    /** Takes a slot for a new stream; the user's oldest streams beyond the limit are told to go. */
+    public void open(Principal principal, String streamId) {
+        int limit = principal.admin() ? settings.maxConnectionsAdmin() : settings.maxConnectionsPerUser();
+        redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(keys.streamSlots(principal.userId())),
+                List.of(streamId, String.valueOf(System.currentTimeMillis()), String.valueOf(limit), String.valueOf(slotTtl.toMillis()),
+                        keys.streamSlotPrefix(), keys.streamKick()));
+    }
+
+    /** Keeps the slots of streams that are still open from expiring. */
+    public void refresh(List<String> streamIds) {
+        if (streamIds.isEmpty()) {
+            return;
+        }
+        try (var pipeline = redis.pipelined()) {
+            for (String id : streamIds) {
+                pipeline.pexpire(keys.streamSlot(id), slotTtl.toMillis());
+            }
+            pipeline.sync();
+        }
+    }
+
+    public void close(String userId, String streamId) {
+        redis.zrem(keys.streamSlots(userId), streamId);
+        redis.del(keys.streamSlot(streamId));
+    }
+}

@@ -1,0 +1,201 @@
+package io.sserouter.edge.relay;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sserouter.contract.ControlEvents;
+import io.sserouter.contract.Json;
+import io.sserouter.edge.EdgeMetrics;
+import io.sserouter.edge.redis.EventStore;
+import io.sserouter.edge.sse.Published;
+import io.sserouter.edge.sse.SseSink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One client's stream, the part every kind of stream shares: its channels, its serial inbox, its timers, heartbeats,
+ * the drain notice, and how it ends. The request subscribes it first (so nothing published while the response is
+ * being opened is missed), then starts it on the response; from then on every step runs on the inbox, one at a time,
+ * in order. Closing may also come from the subscriber thread (a client too far behind), so it is idempotent from any
+ * thread and cancels the stream's timers wherever they were started.
+ */
+public abstract class Relay implements EventStore.Listener {
+    protected final EventStore store;
+    protected final EdgeMetrics metrics;
+    private final ScheduledExecutorService timers;
+    private final List<String> channels;
+    private final SerialInbox inbox;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final Set<ScheduledFuture<?>> pendingTimers = ConcurrentHashMap.newKeySet();
+    private volatile SseSink sink;
+
+    protected Relay(StreamDeps deps, List<String> channels) {
+        this.store = deps.store();
+        this.metrics = deps.metrics();
+        this.timers = deps.timers();
+        this.channels = List.copyOf(channels);
+        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), () -> {
+            metrics.failure();
+            close();
+        });
+    }
+
+    /** Subscribes every channel of the stream, each confirmed by Redis; when one fails, none stays subscribed. */
+    public final void subscribe() throws EventStore.UnavailableException {
+        List<String> done = new ArrayList<>();
+        try {
+            for (String channel : channels) {
+                store.subscribe(channel, this);
+                done.add(channel);
+            }
+        } catch (EventStore.UnavailableException e) {
+            done.forEach(channel -> store.unsubscribe(channel, this));
+            throw e;
+        }
+    }
+
+    /** Writes to {@code sink} from now on: {@code first} runs before any message that arrived since the subscription. */
+    protected final void start(SseSink sink, Runnable first) {
+        this.sink = sink;
+        if (closing.get()) {
+            sink.close(); // ended (too far behind) before it started
+            return;
+        }
+        inbox.start(first);
+    }
+
+    /** Ends a stream that was subscribed but will not be started (the request was refused after the subscription). */
+    public final void abandon() {
+        close();
+    }
+
+    @Override
+    public final void onMessage(Published message) {
+        if (inbox.full()) {
+            // Too far behind: end it here rather than queue more. The client resumes by Last-Event-ID, and nothing is
+            // held in memory for it meanwhile.
+            if (!closing.get()) {
+                metrics.slowClient();
+                close();
+            }
+            return;
+        }
+        submit(() -> relay(message));
+    }
+
+    @Override
+    public final void onResync() {
+        submit(this::resync);
+    }
+
+    /** One live message, in order, on the inbox. */
+    protected abstract void relay(Published message);
+
+    /** The subscription was lost and is back: fill in what may have been missed. */
+    protected abstract void resync();
+
+    public final void heartbeat() {
+        submit(() -> {
+            if (!sink.comment("ping")) {
+                close();
+            }
+        });
+    }
+
+    /** Tells the client why ({@code token_expired}, {@code connection_limit}), then ends the stream. */
+    public final void end(String reason) {
+        submit(() -> error(reason));
+    }
+
+    /**
+     * This instance is draining: tells the client to reconnect (elsewhere) after {@code reconnectAfterMillis}, with a
+     * {@code retry:} hint of the same delay for clients that only reconnect when the stream ends. Keeps relaying.
+     */
+    public final void shutdown(long reconnectAfterMillis) {
+        submit(() -> {
+            String data = "{\"reason\":\"draining\",\"reconnect_after_ms\":" + reconnectAfterMillis + "}";
+            if (!sink.retry(reconnectAfterMillis) || !sink.event(null, ControlEvents.SHUTDOWN, data)) {
+                close();
+            }
+        });
+    }
+
+    /** Ends the stream from outside (client gone, shutdown), after what is already queued. */
+    public final void stop() {
+        submit(this::close);
+    }
+
+    protected final void error(String reason) {
+        ObjectNode data = Json.MAPPER.createObjectNode().put("reason", reason);
+        describeError(data);
+        sink.event(null, ControlEvents.ERROR, data.toString());
+        close();
+    }
+
+    /** Adds what identifies the stream to its {@code error} event. */
+    protected void describeError(ObjectNode data) {
+    }
+
+    /** Writes one event; a client that is gone ends the stream. */
+    protected final boolean send(String id, String event, String data) {
+        if (sink.event(id, event, data)) {
+            metrics.sent();
+            return true;
+        }
+        close();
+        return false;
+    }
+
+    /** Writes one live message ({@code id:} its seq when it has one); only what reached the client counts as delivered. */
+    protected final boolean deliver(Published message) {
+        boolean written = message.seq() > 0 ? sink.event(message) : sink.event(null, message.eventType(), message.json());
+        if (written) {
+            metrics.sent();
+            metrics.delivered(message.timestampMillis());
+            return true;
+        }
+        close();
+        return false;
+    }
+
+    /** Runs {@code step} on the inbox after {@code delay}, unless the stream has closed by then. */
+    protected final void later(Duration delay, Runnable step) {
+        ScheduledFuture<?> timer = timers.schedule(() -> submit(step), delay.toMillis(), TimeUnit.MILLISECONDS);
+        pendingTimers.add(timer);
+        if (closing.get()) {
+            timer.cancel(false); // closed meanwhile, from another thread, which may not have seen this timer
+        }
+    }
+
+    protected final boolean closed() {
+        return closing.get();
+    }
+
+    /** Called once, from whichever thread closes the stream. */
+    protected void onClosed() {
+    }
+
+    protected final void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        // cancelled, not left queued: a queued timer would keep the closed stream reachable until it fired
+        pendingTimers.forEach(timer -> timer.cancel(false));
+        channels.forEach(channel -> store.unsubscribe(channel, this));
+        inbox.close();
+        SseSink current = sink;
+        if (current != null) {
+            current.close();
+        }
+        onClosed();
+    }
+
+    private void submit(Runnable step) {
+        inbox.submit(step);
+    }
+}

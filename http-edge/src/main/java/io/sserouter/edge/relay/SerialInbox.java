@@ -1,0 +1,83 @@
+package io.sserouter.edge.relay;
+
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The steps of one client's stream, run one at a time, in order, on the shared writer pool, so a stream needs no
+ * thread of its own. Steps submitted before {@link #start(Runnable)} wait for it (messages that arrive while the response
+ * is being opened). Bounded: {@link #full()} tells the caller the client is too far behind.
+ */
+final class SerialInbox {
+    private final Executor writers;
+    private final int max;
+    private final Runnable onFailure;
+    private final ConcurrentLinkedDeque<Runnable> steps = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /** {@code onFailure} runs (in order, on the pool) when a step throws. */
+    SerialInbox(Executor writers, int max, Runnable onFailure) {
+        this.writers = writers;
+        this.max = max;
+        this.onFailure = onFailure;
+    }
+
+    boolean full() {
+        return queued.get() >= max;
+    }
+
+    void submit(Runnable step) {
+        if (closed) {
+            return;
+        }
+        steps.add(step);
+        queued.incrementAndGet();
+        drain();
+    }
+
+    /** Runs {@code first}, then what waits, and from now on every step as it comes. */
+    void start(Runnable first) {
+        steps.addFirst(first); // nothing drains before start: the head is still ours
+        queued.incrementAndGet();
+        started = true;
+        drain();
+    }
+
+    /** Drops whatever waits; later submissions are ignored. */
+    void close() {
+        closed = true;
+        steps.clear();
+    }
+
+    private void drain() {
+        if (!started || !draining.compareAndSet(false, true)) {
+            return;
+        }
+        writers.execute(() -> {
+            try {
+                Runnable step;
+                while ((step = steps.poll()) != null) {
+                    queued.decrementAndGet();
+                    if (closed) {
+                        continue;
+                    }
+                    try {
+                        step.run();
+                    } catch (RuntimeException e) {
+                        onFailure.run(); // e.g. Redis gone mid-read: the client resumes elsewhere or later
+                    }
+                }
+            } finally {
+                draining.set(false);
+                if (!steps.isEmpty()) {
+                    drain();
+                }
+            }
+        });
+    }
+}

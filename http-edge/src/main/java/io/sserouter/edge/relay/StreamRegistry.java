@@ -1,0 +1,106 @@
+package io.sserouter.edge.relay;
+
+import io.sserouter.contract.ControlEvents;
+import io.sserouter.edge.EdgeMetrics;
+import io.sserouter.edge.auth.Principal;
+import io.sserouter.edge.redis.UserLimits;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The open streams of this instance: each holds a slot in its user's limit across every instance, ends when its
+ * token expires, gets heartbeats (which also keep its slot alive), and is forgotten when its response ends.
+ */
+public final class StreamRegistry {
+    private final Map<String, Relay> open = new ConcurrentHashMap<>();
+    private final UserLimits limits;
+    private final ScheduledExecutorService timers;
+    private final EdgeMetrics metrics;
+    private final String instance = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicLong counter = new AtomicLong();
+
+    public StreamRegistry(UserLimits limits, ScheduledExecutorService timers, EdgeMetrics metrics) {
+        this.limits = limits;
+        this.timers = timers;
+        this.metrics = metrics;
+    }
+
+    /** A registered stream, from its slot to the end of its response. */
+    public final class Registration {
+        private final String id;
+        private final Principal principal;
+        private final Relay relay;
+        private final long opened = System.nanoTime();
+
+        private Registration(String id, Principal principal, Relay relay) {
+            this.id = id;
+            this.principal = principal;
+            this.relay = relay;
+        }
+
+        /** The stream lives until {@code responseDone}: it ends when its token expires, and is forgotten then. */
+        public void until(CompletableFuture<Void> responseDone) {
+            long untilExpiry = principal.expiresAt().toEpochMilli() - System.currentTimeMillis();
+            ScheduledFuture<?> expiry = timers.schedule(() -> relay.end(ControlEvents.REASON_TOKEN_EXPIRED),
+                    Math.max(0, untilExpiry), TimeUnit.MILLISECONDS);
+            responseDone.whenComplete((ok, error) -> {
+                expiry.cancel(false);
+                relay.stop();
+                release();
+                metrics.closed(Duration.ofNanos(System.nanoTime() - opened));
+            });
+        }
+
+        /** Forgets the stream and gives its slot back. */
+        public void release() {
+            open.remove(id);
+            try {
+                limits.close(principal.userId(), id);
+            } catch (RuntimeException redisDown) {
+                // the slot expires by itself
+            }
+        }
+    }
+
+    /**
+     * Takes a slot for a new stream of the user (evicting the user's oldest beyond the limit, on whatever instance)
+     * and registers it here. When Redis refuses the slot this throws, and nothing stays registered.
+     */
+    public Registration register(Principal principal, Relay relay) {
+        String id = instance + ":" + counter.incrementAndGet();
+        limits.open(principal, id);
+        open.put(id, relay);
+        return new Registration(id, principal, relay);
+    }
+
+    public int size() {
+        return open.size();
+    }
+
+    public List<Relay> streams() {
+        return List.copyOf(open.values());
+    }
+
+    /** Heartbeats, and keeps this instance's slots alive in Redis. */
+    public void heartbeat() {
+        open.values().forEach(Relay::heartbeat);
+        limits.refresh(List.copyOf(open.keySet()));
+    }
+
+    /** Another instance (or this one) took a slot beyond the user's limit: end that stream, if it is here. */
+    public void evict(String streamId) {
+        Relay stream = open.get(streamId);
+        if (stream != null) {
+            metrics.rejected(ControlEvents.REASON_CONNECTION_LIMIT);
+            stream.end(ControlEvents.REASON_CONNECTION_LIMIT);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.sserouter.edge.relay;
+
+import io.sserouter.edge.sse.SseSink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records what a stream wrote; can stall (a client that stopped reading). */
+final class RecordingSink implements SseSink {
+    record Event(String id, String event, String data) {
+    }
+
+    private final List<Event> events = new ArrayList<>();
+    private volatile boolean closed;
+    private volatile boolean stalled;
+    private volatile boolean gone;
+
+    /** The client went away: every later write fails. */
+    void hangUp() {
+        gone = true;
+    }
+
+    void stall() {
+        stalled = true;
+    }
+
+    @Override
+    public boolean event(String id, String event, String data) {
+        if (gone) {
+            return false;
+        }
+        while (stalled && !closed) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return false;
+            }
+        }
+        synchronized (events) {
+            events.add(new Event(id, event, data));
+            events.notifyAll();
+        }
+        return !closed;
+    }
+
+    @Override
+    public boolean comment(String text) {
+        return !closed;
+    }
+
+    @Override
+    public boolean retry(long millis) {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stalled = false;
+        synchronized (events) {
+            events.notifyAll();
+        }
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    List<Event> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
+    /** Ids of the relayed execution events (control events left out). */
+    List<Long> seqs() {
+        return events().stream().filter(e -> !e.event().equals("status") && !e.event().equals("replay_gap") && !e.event().equals("error"))
+                .map(e -> Long.parseLong(e.id())).toList();
+    }
+
+    List<Event> await(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (events) {
+            while (events.size() < count && System.nanoTime() < deadline) {
+                try {
+                    events.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        return events();
+    }
+
+    boolean awaitClosed(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (events) {
+            while (!closed && System.nanoTime() < deadline) {
+                try {
+                    events.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        return closed;
+    }
+}
