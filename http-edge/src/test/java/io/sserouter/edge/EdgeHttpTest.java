@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,72 @@ class EdgeHttpTest {
             assertTrue(client.awaitEnd(WAIT), "the response ends");
             assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseTestClient.Frame::id).toList());
         }
+    }
+
+    @Test
+    void aStreamOpenedBeforeTheFirstEventGetsEveryEventFromSeqOne() throws Exception {
+        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h10"), ALICE)) {
+            assertEquals(200, client.response(WAIT).statusCode()); // subscribed before the response starts
+            topology.write("h10", 1, "execution_requested", "alice", false);
+            topology.write("h10", 2, "execution_queued", "alice", false);
+            List<SseTestClient.Frame> events = client.await(2, WAIT);
+            Thread.sleep(200);
+            assertEquals(List.of("execution_requested", "execution_queued"), client.events().stream().map(SseTestClient.Frame::event).toList());
+            assertEquals(new SseTestClient.Frame("1", "execution_requested", FakeTopology.envelope("h10", 1, "execution_requested"), null, null),
+                    events.get(0));
+        }
+    }
+
+    @Test
+    void theEventLogAnswersTheRetainedEventsAfterNInOrder() throws Exception {
+        topology.writeAll("h11", 5, false);
+        HttpResponse<String> all = get("/api/v1/executions/h11/events", ALICE);
+        assertEquals(200, all.statusCode());
+        assertTrue(all.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        JsonNode body = Json.read(all.body(), JsonNode.class);
+        assertEquals("h11", body.get("execution_id").asText());
+        assertEquals(1, body.get("first_retained_seq").asLong());
+        assertEquals(5, body.get("last_seq").asLong());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(body));
+        assertEquals(FakeTopology.envelope("h11", 3, "pod_running"), body.get("events").get(2).toString(), "each event is its envelope");
+
+        assertEquals(List.of(4L, 5L), seqs(Json.read(get("/api/v1/executions/h11/events?after=3", ALICE).body(), JsonNode.class)));
+        assertEquals(List.of(), seqs(Json.read(get("/api/v1/executions/h11/events?after=5", ALICE).body(), JsonNode.class)));
+
+        for (int seq = 1; seq <= 150; seq++) {
+            topology.write("h12", seq, "pod_running", "alice", false);
+        }
+        JsonNode trimmed = Json.read(get("/api/v1/executions/h12/events?after=10", ALICE).body(), JsonNode.class);
+        assertEquals(51, trimmed.get("first_retained_seq").asLong(), "the log keeps the last 100");
+        assertEquals(150, trimmed.get("last_seq").asLong());
+        assertEquals(LongStream.rangeClosed(51, 150).boxed().toList(), seqs(trimmed));
+    }
+
+    @Test
+    void theEventLogFollowsTheStatusRoutesRules() throws Exception {
+        topology.writeAll("h13", 2, false);
+        Map<String, String> expected = Map.of(
+                "/api/v1/executions/h13/events?after=abc", "invalid_after",
+                "/api/v1/executions/h13/events?after=-1", "invalid_after",
+                "/api/v1/executions/h13/events?after=" + "9".repeat(30), "invalid_after",
+                "/api/v1/executions/a$b/events", "invalid_execution_id",
+                "/api/v1/executions/nobody/events", "not_found");
+        for (Map.Entry<String, String> c : expected.entrySet()) {
+            HttpResponse<String> response = get(c.getKey(), ALICE);
+            assertEquals(c.getValue().equals("not_found") ? 404 : 400, response.statusCode(), c.getKey());
+            assertEquals(c.getValue(), Json.read(response.body(), JsonNode.class).get("error").asText(), c.getKey());
+        }
+        HttpResponse<String> stranger = get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + Tokens.user("bob")));
+        assertEquals(403, stranger.statusCode());
+        assertEquals("forbidden", Json.read(stranger.body(), JsonNode.class).get("error").asText());
+        assertEquals(401, get("/api/v1/executions/h13/events", Map.of()).statusCode());
+        assertEquals(200, get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + Tokens.admin("root"))).statusCode());
+    }
+
+    private static List<Long> seqs(JsonNode eventLog) {
+        List<Long> seqs = new java.util.ArrayList<>();
+        eventLog.get("events").forEach(event -> seqs.add(event.get("seq").asLong()));
+        return seqs;
     }
 
     @Test
