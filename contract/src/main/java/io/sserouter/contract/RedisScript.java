@@ -6,8 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The Lua scripts that write to Redis, kept as resources beside this class so that the deployables, the tests and
- * the in-memory sink all run the same text. Each file's header says its KEYS, ARGV and reply.
+ * The Lua scripts that write to Redis, kept as resources beside this class so that the topology, the edge and the tests
+ * (which write events the way the topology does) run the same text. Each file's header says its KEYS, ARGV and reply.
  */
 public enum RedisScript {
     /** One sequenced execution event: log, snapshot, publish, owner's index; idempotent by seq. */

@@ -347,16 +347,18 @@ class ExecutionRelayTest {
         RecordingSink sink = new RecordingSink();
         relay("drop", null, sink);
         sink.await(1, WAIT);
+        long killed = 0;
         try (Jedis admin = new Jedis(URI.create(Infra.redis().url()))) {
             for (int seq = 2; seq <= 60; seq++) {
                 topology.write("drop", seq, "pod_running", "alice", false);
                 if (seq == 20) {
-                    admin.clientList().lines().filter(l -> l.contains("name=sse-router-edge-fanout"))
+                    killed = admin.clientList().lines().filter(l -> l.contains("name=sse-router-edge-fanout"))
                             .map(l -> l.substring(3, l.indexOf(' ')))
-                            .forEach(id -> admin.clientKill(new ClientKillParams().id(id)));
+                            .mapToLong(id -> admin.clientKill(new ClientKillParams().id(id))).sum();
                 }
             }
         }
+        assertTrue(killed >= 1, "the subscriber connection was dropped");
         sink.await(60, WAIT);
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (sink.seqs().size() < 59 && System.nanoTime() < deadline) {

@@ -1,5 +1,6 @@
 package io.sserouter.edge.relay;
 
+import io.sserouter.contract.ControlEvents;
 import io.sserouter.edge.sse.SseSink;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ final class RecordingSink implements SseSink {
 
     /** Ids of the relayed execution events (control events left out). */
     List<Long> seqs() {
-        return events().stream().filter(e -> !e.event().equals("status") && !e.event().equals("replay_gap") && !e.event().equals("error"))
+        return events().stream().filter(e -> !ControlEvents.isReserved(e.event()))
                 .map(e -> Long.parseLong(e.id())).toList();
     }
 
