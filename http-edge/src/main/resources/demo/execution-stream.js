@@ -18,9 +18,9 @@
  *   `shutdown` (the server drains: reopen after the given delay) and `error` (a reason: token_expired,
  *   connection_limit, forbidden, not_found; the stream is over).
  * - The server ends the stream shortly after the execution's closing event; the browser would reconnect, so when a
- *   live stream ends the snapshot is asked: `closed` means the execution is over. Then the EventSource is closed, the
- *   events up to the snapshot's last_seq are fetched, and the snapshot is looked at twice more, a few seconds apart,
- *   for stragglers of other topics that land after the stream ended.
+ *   live stream ends the snapshot is asked: `closed` means the execution is over. Then the EventSource is closed and
+ *   the snapshot is looked at right away and again a few seconds later; whenever its last_seq is beyond ours,
+ *   the rest is fetched (stragglers of other topics can land after the stream ended).
  * - A refused connect (503 while the server drains or Redis is away, 429) makes the browser give up: the stream is
  *   reopened after the last seq, with a growing delay.
  *
@@ -159,6 +159,7 @@ class ExecutionStream {
       return;
     }
     if (this.reconnecting) {
+      this.countDrop();
       this.reconnecting = false;
       this.count('resumes');
     }
@@ -298,6 +299,14 @@ class ExecutionStream {
     }
   }
 
+  /** A drop whose cause is not known yet counts as a reconnect only once it is not the end of the execution. */
+  countDrop() {
+    if (this.dropUncounted) {
+      this.dropUncounted = false;
+      this.count('reconnects');
+    }
+  }
+
   streamError(e) {
     if (e instanceof MessageEvent) { // the server's own `event: error`: this stream is over
       this.fail(JSON.parse(e.data).reason);
@@ -308,15 +317,21 @@ class ExecutionStream {
     if (this.es.readyState === EventSource.CONNECTING) {
       // The browser reconnects by itself with Last-Event-ID. A live stream that ended may have ended because the
       // execution closed: the snapshot says so.
-      this.markReconnect();
+      if (!this.reconnecting) {
+        this.reconnecting = true;
+        this.dropUncounted = true;
+      }
       this.emit('link', 'reconnecting');
       if (wasLive || this.closedKnown) {
         this.checkEnd(false);
+      } else {
+        this.countDrop();
       }
       return;
     }
     // The browser gave up (an HTTP error such as 503 or 429): reopen after the last seq ourselves.
     this.release();
+    this.countDrop();
     this.markReconnect();
     this.emit('link', 'reconnecting');
     this.checkEnd(true);
@@ -324,12 +339,19 @@ class ExecutionStream {
 
   /** Asks the snapshot whether the execution has closed; reopens or lets the browser reconnect if it has not. */
   checkEnd(reopen) {
+    this.reopenAfterCheck = this.reopenAfterCheck || reopen; // the EventSource may give up while we ask
     if (this.checking) {
       return;
     }
     this.checking = true;
-    getJson(this.path('/status'), this.token).then((answer) => {
+    const done = () => {
       this.checking = false;
+      const again = this.reopenAfterCheck;
+      this.reopenAfterCheck = false;
+      return again;
+    };
+    getJson(this.path('/status'), this.token).then((answer) => {
+      const again = done();
       if (this.over) {
         return;
       }
@@ -343,12 +365,14 @@ class ExecutionStream {
         this.fail(answer.status === 401 ? 'unauthorized' : 'forbidden');
         return;
       }
-      if (reopen) {
+      this.countDrop();
+      if (again) {
         this.reopenLater();
       }
     }, () => {
-      this.checking = false;
-      if (reopen) {
+      const again = done();
+      this.countDrop();
+      if (again) {
         this.reopenLater();
       }
     });
@@ -363,6 +387,7 @@ class ExecutionStream {
   /** The execution has closed: no reconnect; what the stream did not bring is fetched, then stragglers are looked for. */
   end() {
     this.reconnecting = false;
+    this.dropUncounted = false;
     this.release();
     this.emit('link', 'done');
     this.looksLeft = SETTLE_LOOKS;
