@@ -229,6 +229,7 @@ class DemoPageBrowserTest {
         assertEquals(LongStream.rangeClosed(1, lifecycle.size()).boxed().toList(), seqs, "every seq rendered once, in order: " + ex);
         assertEquals(0, ex.path("gaps").asInt(), "no gap shown: " + ex);
         assertEquals(0, ex.path("duplicates").asInt(), "no repeat: " + ex);
+        assertTrue(ex.path("fills").asInt() >= 1, "what the stream skipped was read from the events route: " + ex);
         assertEquals("completed", ex.path("status").asText());
         List<String> rendered = browser.driver.findElements(By.cssSelector(".exec[data-id='" + id + "'] .events li .type")).stream()
                 .map(e -> e.getText()).toList();
