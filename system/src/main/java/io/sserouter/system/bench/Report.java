@@ -13,8 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * Turns every CSV in the results directory (whichever benchmarks wrote them) into {@code RESULTS.md}, a Markdown
- * table per CSV with its PNG chart ({@link Plots}), prints the tables, and ends with a one-line summary.
- * Usage: {@code Report [results-dir]}.
+ * table per CSV with its PNG chart ({@link Plots}), prints the tables, and ends with a one-line summary. Given a
+ * second path, it also writes the same tables there with the date and the machine they were measured on: the
+ * documentation's page of figures, so that no figure is ever copied into the docs by hand.
+ * Usage: {@code Report [results-dir [docs-page]]}.
  */
 public final class Report {
     /** A CSV: its header and rows, as text. */
@@ -88,9 +90,47 @@ public final class Report {
             }
         }
         Files.writeString(dir.resolve("RESULTS.md"), md);
+        if (args.length > 1) {
+            writeDocsPage(csvs, Path.of(args[1]));
+        }
         System.out.print(md);
         System.out.println();
         System.out.println(summary(dir));
+    }
+
+    /**
+     * The figures for the documentation: each table with the time its CSV was written (a partial run leaves older
+     * tables in place) and the machine's cores, since every figure depends on them. Charts stay in the results
+     * directory, which is not part of the repository.
+     */
+    static void writeDocsPage(List<Path> csvs, Path page) throws IOException {
+        StringBuilder md = new StringBuilder("# Benchmark figures\n\n");
+        if (csvs.isEmpty()) {
+            Files.createDirectories(page.toAbsolutePath().getParent());
+            Files.writeString(page, md.append("No results yet: `bench/run` writes them here (see [benchmarks.md](../benchmarks.md)).\n"));
+            return;
+        }
+        md.append("Written by `bench/run` on ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" on a machine with ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores").append(cpuModel()).append(", Java ")
+                .append(System.getProperty("java.version")).append(". Every run rewrites this page; what each figure means is in ")
+                .append("[benchmarks.md](../benchmarks.md). The load generator, the broker, Redis and the server under test share ")
+                .append("the machine, so figures from machines with other core counts are not comparable.\n");
+        for (Path csv : csvs) {
+            md.append("\n## ").append(title(csv)).append("\n\nMeasured ")
+                    .append(Files.getLastModifiedTime(csv).toInstant().truncatedTo(ChronoUnit.SECONDS)).append(" (`")
+                    .append(csv.getFileName()).append("`).\n\n").append(markdown(read(csv)));
+        }
+        Files.createDirectories(page.toAbsolutePath().getParent());
+        Files.writeString(page, md);
+    }
+
+    /** The processor's name from /proc/cpuinfo, where there is one. */
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> " (" + l.substring(l.indexOf(':') + 1).trim() + ")").findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     private static String order(Path csv) {
