@@ -21,7 +21,9 @@ final class DemoPage {
     private static final Map<String, Asset> ASSETS = Map.of(
             "index.html", load("index.html", "text/html; charset=utf-8"),
             "demo.css", load("demo.css", "text/css; charset=utf-8"),
-            "demo.js", load("demo.js", "text/javascript; charset=utf-8"));
+            "demo.js", load("demo.js", "text/javascript; charset=utf-8"),
+            "execution-stream.js", load("execution-stream.js", "text/javascript; charset=utf-8"),
+            "render.js", load("render.js", "text/javascript; charset=utf-8"));
 
     private DemoPage() {
     }
