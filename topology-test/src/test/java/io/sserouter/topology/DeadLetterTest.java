@@ -97,4 +97,22 @@ class DeadLetterTest {
         }
     }
 
+    /**
+     * The edge's own event names cannot be a producer's: relayed, a client would take them for the edge's word.
+     * Any spelling that normalises to one of them is refused, on every kind of topic.
+     */
+    @Test
+    void theEdgesOwnEventNamesAreRefusedOnEveryTopic() {
+        assertDeadLettered("execution_events", SequencingTest.event("status", "e-7", ""), "reserved_event_type");
+        assertDeadLettered("pod_events", SequencingTest.event("Replay.Gap", "e-7", ""), "reserved_event_type");
+        assertDeadLettered("execution_results", SequencingTest.event("ERROR", "e-7", ""), "reserved_event_type");
+        assertDeadLettered("system_events", "{\"event_type\":\"shutdown\",\"retry_ms\":0}", "reserved_event_type");
+        assertDeadLettered("notification_events", "{\"user_id\":\"alice\",\"event_type\":\"status\"}", "reserved_event_type");
+
+        assertEquals(List.of(), h.logJson("e-7"), "nothing of the refused execution events reached the log");
+        assertEquals(null, h.snapshot("e-7"));
+        assertEquals(List.of(), h.broadcasts(), "nor a broadcast");
+        assertEquals(List.of(), h.notifications("alice"), "nor a notification");
+        assertEquals(10, h.log("around").size(), "the valid events around them are relayed");
+    }
 }
