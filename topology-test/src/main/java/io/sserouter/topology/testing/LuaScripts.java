@@ -56,6 +56,9 @@ final class LuaScripts {
         });
         cjson.set("null", jsonNull);
         globals.set("cjson", cjson);
+        if (globals.get("unpack").isnil()) {
+            globals.set("unpack", globals.get("table").get("unpack")); // a global in Redis's Lua 5.1
+        }
     }
 
     Object eval(String source, List<String> keys, List<String> args) {
