@@ -1,10 +1,5 @@
 package io.sserouter.topology.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sserouter.contract.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +8,6 @@ import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaTable;
-import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.OneArgFunction;
@@ -23,7 +17,7 @@ import org.luaj.vm2.lib.jse.JsePlatform;
 /**
  * Runs Lua scripts the way Redis does, with LuaJ: {@code KEYS} and {@code ARGV}, {@code redis.call} (an error
  * reply raises), {@code redis.pcall} (an error reply comes back as a table with {@code err}),
- * {@code redis.error_reply}/{@code status_reply}, and {@code cjson}. Replies cross as in Redis: nil becomes false,
+ * {@code redis.error_reply}/{@code status_reply}, and {@code cjson} ({@link LuaCjson}). Replies cross as in Redis: nil becomes false,
  * integers numbers, status and error replies tables with {@code ok}/{@code err}; a Lua number returned becomes an
  * integer (fraction dropped), true 1, false nil.
  */
@@ -31,7 +25,6 @@ final class LuaScripts {
     private final InMemoryRedis redis;
     private final Globals globals = JsePlatform.standardGlobals();
     private final Map<String, LuaValue> compiled = new HashMap<>();
-    private final LuaValue jsonNull = new LuaUserdata(new Object());
 
     LuaScripts(InMemoryRedis redis) {
         this.redis = redis;
@@ -41,21 +34,7 @@ final class LuaScripts {
         lib.set("error_reply", reply("err"));
         lib.set("status_reply", reply("ok"));
         globals.set("redis", lib);
-        LuaTable cjson = new LuaTable();
-        cjson.set("decode", new OneArgFunction() {
-            @Override
-            public LuaValue call(LuaValue text) {
-                return decode(text.checkjstring());
-            }
-        });
-        cjson.set("encode", new OneArgFunction() {
-            @Override
-            public LuaValue call(LuaValue value) {
-                return LuaValue.valueOf(Json.write(encode(value)));
-            }
-        });
-        cjson.set("null", jsonNull);
-        globals.set("cjson", cjson);
+        globals.set("cjson", LuaCjson.library());
         if (globals.get("unpack").isnil()) {
             globals.set("unpack", globals.get("table").get("unpack")); // a global in Redis's Lua 5.1
         }
@@ -179,78 +158,5 @@ final class LuaScripts {
             table.set(i + 1, LuaValue.valueOf(values.get(i)));
         }
         return table;
-    }
-
-    /** cjson.decode: JSON null becomes {@code cjson.null}, as in Redis, not nil. */
-    private LuaValue decode(String text) {
-        JsonNode node;
-        try {
-            node = Json.MAPPER.readTree(text);
-        } catch (Exception e) {
-            throw new LuaError("Expected value but found invalid token");
-        }
-        if (node == null || node.isMissingNode()) {
-            throw new LuaError("Expected value but found T_END");
-        }
-        return toLua(node);
-    }
-
-    private LuaValue toLua(JsonNode node) {
-        if (node.isObject()) {
-            LuaTable table = new LuaTable();
-            node.fields().forEachRemaining(field -> table.set(field.getKey(), toLua(field.getValue())));
-            return table;
-        }
-        if (node.isArray()) {
-            LuaTable table = new LuaTable();
-            for (int i = 0; i < node.size(); i++) {
-                table.set(i + 1, toLua(node.get(i)));
-            }
-            return table;
-        }
-        if (node.isNumber()) {
-            return LuaValue.valueOf(node.asDouble());
-        }
-        if (node.isBoolean()) {
-            return LuaValue.valueOf(node.asBoolean());
-        }
-        if (node.isNull()) {
-            return jsonNull;
-        }
-        return LuaValue.valueOf(node.asText());
-    }
-
-    /** cjson.encode: a table with keys 1..n is an array, any other table an object. */
-    private JsonNode encode(LuaValue value) {
-        JsonNodeFactory nodes = JsonNodeFactory.instance;
-        if (value == jsonNull || value.isnil()) {
-            return nodes.nullNode();
-        }
-        switch (value.type()) {
-            case LuaValue.TBOOLEAN:
-                return nodes.booleanNode(value.toboolean());
-            case LuaValue.TNUMBER:
-                double number = value.todouble();
-                return number == Math.rint(number) && Math.abs(number) < 1e15 ? nodes.numberNode((long) number) : nodes.numberNode(number);
-            case LuaValue.TSTRING:
-                return nodes.textNode(value.tojstring());
-            case LuaValue.TTABLE:
-                LuaTable table = (LuaTable) value;
-                int length = table.length();
-                if (length > 0 && table.keyCount() == length) {
-                    ArrayNode array = nodes.arrayNode();
-                    for (int i = 1; i <= length; i++) {
-                        array.add(encode(table.get(i)));
-                    }
-                    return array;
-                }
-                ObjectNode object = nodes.objectNode();
-                for (LuaValue key : table.keys()) {
-                    object.set(key.tojstring(), encode(table.get(key)));
-                }
-                return object;
-            default:
-                throw new LuaError("Cannot serialise " + value.typename() + ": type not supported");
-        }
     }
 }
