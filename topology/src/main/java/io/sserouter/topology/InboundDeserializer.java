@@ -66,7 +66,7 @@ final class InboundDeserializer implements Deserializer<Inbound> {
         String type = eventType == null ? "notification" : EventTypes.normalise(eventType);
         if (ControlEvents.isReserved(type)) {
             // relayed, it would read to a client as the edge's own control event
-            throw new InvalidRecordException("reserved_event_type", "event_type '" + type + "' is one of the edge's own: " + ControlEvents.names());
+            throw new InvalidRecordException("reserved_event_type", "event_type '" + type + "' is one of the edge's own: " + new java.util.TreeSet<>(ControlEvents.names()));
         }
         return new Inbound(type, kind == Kind.EXECUTION ? executionId : null, userId, eventId, timestamp(root), null, root);
     }
