@@ -34,7 +34,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
     static final String EXCEPTION = "__streams.errors.exception";
     static final String MESSAGE = "__streams.errors.message";
     static final String STACKTRACE = "__streams.errors.stacktrace";
-    static final String TOPIC = "__streams.errors.topic";
+    public static final String TOPIC = "__streams.errors.topic";
     static final String PARTITION = "__streams.errors.partition";
     static final String OFFSET = "__streams.errors.offset";
 

@@ -46,7 +46,7 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, ExecutionState> store;
 
-    ExecutionSequencer(TopologySettings settings, RedisSink sink, TopologyMetrics metrics) {
+    ExecutionSequencer(TopologySettings settings, EventSink sink, TopologyMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
         this.writer = new RedisWriter(Catalogue.STATUS_STORE, sink, settings, metrics);

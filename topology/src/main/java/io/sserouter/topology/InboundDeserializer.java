@@ -3,6 +3,7 @@ package io.sserouter.topology;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.sserouter.contract.ControlEvents;
 import io.sserouter.contract.EventTypes;
 import io.sserouter.contract.Ids;
 import io.sserouter.contract.Json;
@@ -63,6 +64,10 @@ final class InboundDeserializer implements Deserializer<Inbound> {
             throw new InvalidRecordException("invalid_event_id", "event_id must be 1-" + MAX_EVENT_ID + " characters");
         }
         String type = eventType == null ? "notification" : EventTypes.normalise(eventType);
+        if (ControlEvents.isReserved(type)) {
+            // relayed, it would read to a client as the edge's own control event
+            throw new InvalidRecordException("reserved_event_type", "event_type '" + type + "' is one of the edge's own: " + new java.util.TreeSet<>(ControlEvents.names()));
+        }
         return new Inbound(type, kind == Kind.EXECUTION ? executionId : null, userId, eventId, timestamp(root), null, root);
     }
 

@@ -28,7 +28,7 @@ final class PipelineHeartbeat implements AutoCloseable {
         return thread;
     });
 
-    PipelineHeartbeat(TopologySettings settings, RedisSink sink, BooleanSupplier running) {
+    PipelineHeartbeat(TopologySettings settings, EventSink sink, BooleanSupplier running) {
         Map<String, Object> config = new HashMap<>(settings.kafka());
         config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) EVERY.toMillis());
@@ -37,7 +37,7 @@ final class PipelineHeartbeat implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> beat(sink, running), 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void beat(RedisSink sink, BooleanSupplier running) {
+    private void beat(EventSink sink, BooleanSupplier running) {
         try {
             if (running.getAsBoolean()) {
                 admin.describeCluster().clusterId().get(EVERY.toMillis(), TimeUnit.MILLISECONDS);

@@ -27,7 +27,7 @@ final class RedisOutbox<K> implements Processor<K, SinkWrite, Void, Void> {
     private final TopologySettings settings;
     private KeyValueStore<String, SinkWrite> store;
 
-    RedisOutbox(String storeName, RedisSink sink, TopologySettings settings, TopologyMetrics metrics) {
+    RedisOutbox(String storeName, EventSink sink, TopologySettings settings, TopologyMetrics metrics) {
         this.storeName = storeName;
         this.writer = new RedisWriter(storeName, sink, settings, metrics);
         this.settings = settings;

@@ -3,9 +3,9 @@ package io.sserouter.topology;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.RedisScript;
 import io.sserouter.config.RedisSettings;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
@@ -18,39 +18,28 @@ import redis.clients.jedis.exceptions.JedisException;
  * an execution event is appended to its log with stream id {@code {seq}-0} (Redis refuses an id that is not
  * greater than the last), and only when that append succeeds is the snapshot replaced and the envelope published.
  */
-public final class RedisSink implements AutoCloseable {
-    /** Thrown when Redis cannot be reached; the batch is intact and may be retried. */
-    public static final class UnavailableException extends Exception {
-        UnavailableException(Throwable cause) {
-            super(cause.getMessage(), cause);
-        }
-    }
-
-    public record Outcome(int written, int alreadyPresent, int rejected) {
-    }
-
-
-    private static final Duration PUBLISHED_MARKER_TTL = Duration.ofHours(1);
-    /** Executions kept in each user's index of recently active executions. */
-    private static final String USER_INDEX_LENGTH = String.valueOf(RedisKeys.USER_EXECUTIONS_KEPT);
-
+public final class RedisSink implements EventSink {
     private final RedisClient client;
     private final RedisKeys keys;
-    private final String maxLen;
-    private final String logTtlMs;
-    private final String statusTtlMs;
+    private final TopologySettings settings;
+    private final LongSupplier clock;
     private volatile String executionSha;
     private volatile String publishOnceSha;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
+        this(redis, settings, System::currentTimeMillis);
+    }
+
+    /** With the clock that dates each owner's index entry (a test compares them with another sink's). */
+    public RedisSink(RedisSettings redis, TopologySettings settings, LongSupplier clock) {
         this.keys = redis.keys();
-        this.maxLen = String.valueOf(settings.logMaxEvents());
-        this.logTtlMs = String.valueOf(settings.logTtl().toMillis());
-        this.statusTtlMs = String.valueOf(settings.statusTtl().toMillis());
+        this.settings = settings;
+        this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
     }
 
-    /** Performs every write of the batch, in order, in one round trip (public so a benchmark baseline can make the same writes). */
+    /** Performs every write of the batch, in order, in one round trip (a benchmark baseline makes the same writes). */
+    @Override
     public Outcome write(List<SinkWrite> batch) throws UnavailableException {
         try {
             loadScripts(false);
@@ -99,18 +88,8 @@ public final class RedisSink implements AutoCloseable {
     }
 
     private Response<Object> send(Pipeline pipeline, SinkWrite write) {
-        return switch (write.kind()) {
-            case EXECUTION -> pipeline.evalsha(executionSha,
-                    List.of(keys.execLog(write.target()), keys.execStatus(write.target()), keys.execChannel(write.target())),
-                    List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), maxLen, logTtlMs, statusTtlMs,
-                            String.valueOf(System.currentTimeMillis()), keys.userExecutionsPrefix(), USER_INDEX_LENGTH, write.target()));
-            case NOTIFICATION -> pipeline.evalsha(publishOnceSha,
-                    List.of(keys.published("notif", write.target() + ":" + write.dedupId()), keys.notifications(write.target()), keys.broadcastLatest()),
-                    List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), ""));
-            case SYSTEM -> pipeline.evalsha(publishOnceSha,
-                    List.of(keys.published("broadcast", write.dedupId()), keys.broadcast(), keys.broadcastLatest()),
-                    List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), write.target()));
-        };
+        ScriptCall call = ScriptCall.of(write, keys, settings, clock.getAsLong());
+        return pipeline.evalsha(call.script() == RedisScript.EXECUTION_WRITE ? executionSha : publishOnceSha, call.keys(), call.args());
     }
 
     private void loadScripts(boolean force) {
@@ -120,9 +99,9 @@ public final class RedisSink implements AutoCloseable {
         }
     }
 
-    /** Marks the pipeline alive now (kept an hour, so an old mark still says when it stopped). */
-    void heartbeat(long nowMillis) {
-        client.set(keys.pipelineHeartbeat(), String.valueOf(nowMillis), redis.clients.jedis.params.SetParams.setParams().ex(3_600));
+    @Override
+    public void heartbeat(long nowMillis) {
+        client.set(keys.pipelineHeartbeat(), String.valueOf(nowMillis), redis.clients.jedis.params.SetParams.setParams().ex(HEARTBEAT_TTL_SECONDS));
     }
 
     @Override

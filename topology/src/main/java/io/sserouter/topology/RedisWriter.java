@@ -20,7 +20,7 @@ final class RedisWriter {
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
     private final String name;
-    private final RedisSink sink;
+    private final EventSink sink;
     private final TopologySettings settings;
     private final TopologyMetrics metrics;
     private final List<SinkWrite> waiting = new ArrayList<>();
@@ -28,7 +28,7 @@ final class RedisWriter {
     private long failingSince;
     private long lastWarning;
 
-    RedisWriter(String name, RedisSink sink, TopologySettings settings, TopologyMetrics metrics) {
+    RedisWriter(String name, EventSink sink, TopologySettings settings, TopologyMetrics metrics) {
         this.name = name;
         this.sink = sink;
         this.settings = settings;
@@ -70,14 +70,14 @@ final class RedisWriter {
         while (true) {
             try {
                 long start = System.nanoTime();
-                RedisSink.Outcome outcome = sink.write(batch);
+                EventSink.Outcome outcome = sink.write(batch);
                 metrics.redisBatch(System.nanoTime() - start, outcome.written(), outcome.alreadyPresent(), outcome.rejected());
                 if (outcome.rejected() > 0) {
                     LOG.error("{}: Redis rejected {} of {} writes (wrong key type?); they are skipped", name, outcome.rejected(), batch.size());
                 }
                 recovered(batch.size());
                 return true;
-            } catch (RedisSink.UnavailableException | RuntimeException e) {
+            } catch (EventSink.UnavailableException | RuntimeException e) {
                 failed(e, batch.size());
                 if (System.nanoTime() + backoff.toNanos() > deadline) {
                     return false;

@@ -19,7 +19,7 @@ public final class TopologyApp implements AutoCloseable {
     private final TopologySettings settings;
     private final PrometheusMeterRegistry registry;
     private final TopologyMetrics metrics;
-    private final RedisSink sink;
+    private final EventSink sink;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final HealthServer health;

@@ -29,7 +29,7 @@ public final class TopologyFactory {
     private TopologyFactory() {
     }
 
-    public static Topology build(TopologySettings settings, RedisSink sink, TopologyMetrics metrics) {
+    public static Topology build(TopologySettings settings, EventSink sink, TopologyMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 

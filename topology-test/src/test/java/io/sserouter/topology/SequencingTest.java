@@ -5,19 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.topology.testing.SseRouterTestDriver;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Sequencing, identity and status of execution events, through the production topology into real Redis. */
+/** Sequencing, identity and status of execution events, through the production topology into Redis (in memory, the same scripts). */
 class SequencingTest {
-    private TopologyHarness h;
+    private SseRouterTestDriver h;
 
     @BeforeEach
     void start() {
-        h = new TopologyHarness();
+        h = new SseRouterTestDriver();
     }
 
     @AfterEach
@@ -38,17 +40,17 @@ class SequencingTest {
         h.send("execution_events", event("execution_completed", "e-1", ""));
         h.send("execution_results", event("result_stored", "e-1", "\"stdout\":\"hi\""));
 
-        List<JsonNode> log = h.log("e-1");
+        List<JsonNode> log = h.logJson("e-1");
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), log.stream().map(e -> e.get("seq").asLong()).toList());
         assertEquals(List.of("1-0", "2-0", "3-0", "4-0", "5-0", "6-0"), h.logIds("e-1"));
         assertEquals(List.of("requested", "queued", "scheduled", "running", "completed", "completed"),
                 log.stream().map(e -> e.get("status").asText()).toList());
         assertEquals("hi", log.get(5).get("data").get("stdout").asText(), "the producer's fields travel unchanged");
 
-        List<String> live = h.published.await(h.keys.execChannel("e-1"), 6, Duration.ofSeconds(5));
+        List<String> live = h.publishedOn(h.keys().execChannel("e-1"));
         assertEquals(log.stream().map(JsonNode::toString).toList(), live, "each envelope published once, in seq order");
 
-        JsonNode snapshot = h.snapshot("e-1");
+        JsonNode snapshot = h.snapshotJson("e-1");
         assertEquals(6, snapshot.get("last_seq").asLong());
         assertEquals("completed", snapshot.get("status").asText());
         assertEquals("alice", snapshot.get("owner").asText());
@@ -63,8 +65,8 @@ class SequencingTest {
             h.send("execution_events", event("execution_running", "a", ""));
             h.send("pod_events", event("pod_running", "b", ""));
         }
-        assertEquals(List.of(1L, 2L, 3L), h.log("a").stream().map(e -> e.get("seq").asLong()).toList());
-        assertEquals(List.of(1L, 2L, 3L), h.log("b").stream().map(e -> e.get("seq").asLong()).toList());
+        assertEquals(List.of(1L, 2L, 3L), h.logJson("a").stream().map(e -> e.get("seq").asLong()).toList());
+        assertEquals(List.of(1L, 2L, 3L), h.logJson("b").stream().map(e -> e.get("seq").asLong()).toList());
     }
 
     @Test
@@ -74,10 +76,10 @@ class SequencingTest {
         h.send("pod_events", event("pod_created", "e-2", "\"event_id\":\"ev-2\""));
         h.send("execution_events", event("execution_requested", "e-2", "\"event_id\":\"ev-1\""));
 
-        List<JsonNode> log = h.log("e-2");
+        List<JsonNode> log = h.logJson("e-2");
         assertEquals(List.of("ev-1", "ev-2"), log.stream().map(e -> e.get("event_id").asText()).toList());
-        assertEquals(2, h.snapshot("e-2").get("last_seq").asLong());
-        assertEquals(2, h.published.await(h.keys.execChannel("e-2"), 2, Duration.ofSeconds(2)).size());
+        assertEquals(2, h.snapshotJson("e-2").get("last_seq").asLong());
+        assertEquals(2, h.publishedOn(h.keys().execChannel("e-2")).size());
     }
 
     @Test
@@ -90,24 +92,24 @@ class SequencingTest {
         h.send("execution_events", event("execution_completed", "e-3", ""));
         h.send("pod_events", event("pod_running", "e-3", ""));
 
-        List<JsonNode> log = h.log("e-3");
+        List<JsonNode> log = h.logJson("e-3");
         assertEquals(List.of("running", "running", "running", "timeout", "timeout", "timeout"),
                 log.stream().map(e -> e.get("status").asText()).toList());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), log.stream().map(e -> e.get("seq").asLong()).toList(),
                 "late events are still logged with their own seq");
         assertEquals("execution_timeout", log.get(3).get("event_type").asText(), "dotted spelling is the same type");
-        assertEquals("timeout", h.snapshot("e-3").get("status").asText());
-        assertTrue(h.snapshot("e-3").get("closed").asBoolean());
+        assertEquals("timeout", h.snapshotJson("e-3").get("status").asText());
+        assertTrue(h.snapshotJson("e-3").get("closed").asBoolean());
     }
 
     @Test
     void unknownTypesAreRelayedAndLeaveTheStatus() {
         h.send("execution_events", event("execution_accepted", "e-4", ""));
         h.send("execution_events", event("custom_progress", "e-4", "\"percent\":40"));
-        List<JsonNode> log = h.log("e-4");
+        List<JsonNode> log = h.logJson("e-4");
         assertEquals("custom_progress", log.get(1).get("event_type").asText());
         assertEquals("queued", log.get(1).get("status").asText());
-        assertFalse(h.snapshot("e-4").get("closed").asBoolean());
+        assertFalse(h.snapshotJson("e-4").get("closed").asBoolean());
     }
 
     @Test
@@ -115,14 +117,14 @@ class SequencingTest {
         h.send("pod_events", event("pod_created", "e-5", ""));
         h.send("execution_events", event("execution_requested", "e-5", "\"metadata\":{\"user_id\":\"bob\"}"));
         h.send("execution_events", event("execution_started", "e-5", "\"metadata\":{\"user_id\":\"mallory\"}"));
-        assertEquals("bob", h.snapshot("e-5").get("owner").asText());
+        assertEquals("bob", h.snapshotJson("e-5").get("owner").asText());
     }
 
     @Test
     void timestampsAreNormalisedAndFilledIn() {
         h.send("execution_events", event("execution_requested", "e-6", "\"timestamp\":\"2026-03-01T10:00:00+02:00\""));
         h.send("execution_events", event("execution_queued", "e-6", ""));
-        List<JsonNode> log = h.log("e-6");
+        List<JsonNode> log = h.logJson("e-6");
         assertEquals("2026-03-01T08:00:00Z", log.get(0).get("timestamp").asText());
         assertFalse(log.get(1).get("timestamp").asText().isEmpty(), "the record time stands in for a missing timestamp");
     }
@@ -134,7 +136,7 @@ class SequencingTest {
      */
     @Test
     void aStateListsOnlyTheWritesRedisHasNotAcknowledged() {
-        var store = h.statusStore();
+        KeyValueStore<String, ExecutionState> store = h.driver().getKeyValueStore(Catalogue.STATUS_STORE);
         int events = 3 * ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION + 5;
         int most = 0;
         for (int i = 0; i < events; i++) {
@@ -142,16 +144,16 @@ class SequencingTest {
             most = Math.max(most, store.get("chatty").unwritten().size());
         }
         assertEquals(ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION, most, "a put carries at most this many writes");
-        assertEquals(3 * ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION, h.log("chatty").size(),
+        assertEquals(3 * ExecutionSequencer.MAX_UNWRITTEN_PER_EXECUTION, h.logJson("chatty").size(),
                 "written to Redis each time the bound was reached, before the timed flush");
-        h.advance(h.settings.flushInterval().multipliedBy(2));
-        assertEquals(events, h.log("chatty").size(), "the rest written by the timed flush");
+        h.advance(h.settings().flushInterval().multipliedBy(2));
+        assertEquals(events, h.logJson("chatty").size(), "the rest written by the timed flush");
         assertEquals(5, store.get("chatty").unwritten().size(), "still listed: the state was stored before Redis acknowledged them");
         h.pipe("pod_events", event("pod_log", "chatty", "\"line\":\"last\""));
         assertEquals(List.of((long) events + 1), store.get("chatty").unwritten().stream().map(SinkWrite::seq).toList(),
                 "the next put drops what Redis acknowledged");
-        h.advance(h.settings.flushInterval().multipliedBy(2));
-        h.advance(h.settings.evictionInterval());
+        h.advance(h.settings().flushInterval().multipliedBy(2));
+        h.advance(h.settings().evictionInterval());
         assertEquals(List.of(), store.get("chatty").unwritten(),
                 "the sweep stores a state whose writes are all acknowledged without them, so a restart does not send them again");
         assertEquals(events + 1, store.get("chatty").lastSeq());
@@ -159,11 +161,11 @@ class SequencingTest {
 
     @Test
     void finishedAndIdleExecutionsAreEvictedAfterRetention() {
-        try (TopologyHarness short_ = new TopologyHarness(java.util.Map.of(
+        try (SseRouterTestDriver short_ = new SseRouterTestDriver(java.util.Map.of(
                 "SSE_STATE_RETENTION_SECONDS", "60", "SSE_IDLE_RETENTION_SECONDS", "600", "SSE_EVICTION_INTERVAL_SECONDS", "10"))) {
             short_.send("execution_events", event("execution_cancelled", "done", ""));
             short_.send("execution_events", event("execution_running", "busy", ""));
-            var store = short_.statusStore();
+            KeyValueStore<String, ExecutionState> store = short_.driver().getKeyValueStore(Catalogue.STATUS_STORE);
             short_.advance(Duration.ofSeconds(70));
             assertEquals(null, store.get("done"), "finished execution evicted after its retention");
             assertEquals(1, store.get("busy").lastSeq(), "a running execution stays");

@@ -1,0 +1,59 @@
+package io.sserouter.topology.testing;
+
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.topology.EventSink;
+import io.sserouter.topology.ScriptCall;
+import io.sserouter.topology.SinkWrite;
+import io.sserouter.topology.TopologySettings;
+import java.util.List;
+
+/**
+ * The topology's sink for tests: every write is the same script call the Redis sink sends ({@link ScriptCall}),
+ * run on an {@link InMemoryRedis}, and its reply counted the same way. The owner's index is dated by the
+ * in-memory clock.
+ */
+public final class InMemorySink implements EventSink {
+    private final InMemoryRedis redis;
+    private final RedisKeys keys;
+    private final TopologySettings settings;
+
+    public InMemorySink(InMemoryRedis redis, TopologySettings settings) {
+        this.redis = redis;
+        this.keys = settings.redis().keys();
+        this.settings = settings;
+    }
+
+    @Override
+    public Outcome write(List<SinkWrite> batch) {
+        int written = 0;
+        int present = 0;
+        int rejected = 0;
+        for (SinkWrite write : batch) {
+            ScriptCall call = ScriptCall.of(write, keys, settings, redis.nowMillis());
+            try {
+                if (Long.valueOf(1).equals(redis.eval(call.script(), call.keys(), call.args()))) {
+                    written++;
+                } else {
+                    present++;
+                }
+            } catch (RedisError e) {
+                rejected++;
+            }
+        }
+        return new Outcome(written, present, rejected);
+    }
+
+    @Override
+    public void heartbeat(long nowMillis) {
+        redis.call("SET", keys.pipelineHeartbeat(), String.valueOf(nowMillis), "EX", String.valueOf(HEARTBEAT_TTL_SECONDS));
+    }
+
+    public InMemoryRedis redis() {
+        return redis;
+    }
+
+    @Override
+    public void close() {
+        // nothing to release: the keyspace stays readable after the topology closes
+    }
+}

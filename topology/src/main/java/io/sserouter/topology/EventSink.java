@@ -1,0 +1,32 @@
+package io.sserouter.topology;
+
+import java.util.List;
+
+/**
+ * Where the topology's writes go: Redis in production ({@link RedisSink}); an in-memory Redis running the same
+ * scripts in tests. Every write is idempotent, so a batch may be repeated after any failure.
+ */
+public interface EventSink extends AutoCloseable {
+    /** Thrown when the store cannot be reached; the batch is intact and may be retried. */
+    final class UnavailableException extends Exception {
+        public UnavailableException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** How a batch went: written now, already there (a repeat), or refused for good (e.g. a key of the wrong type). */
+    record Outcome(int written, int alreadyPresent, int rejected) {
+    }
+
+    /** How long the pipeline heartbeat is kept, so an old mark still says when the pipeline stopped. */
+    long HEARTBEAT_TTL_SECONDS = 3_600;
+
+    /** Performs every write of the batch, in order. */
+    Outcome write(List<SinkWrite> batch) throws UnavailableException;
+
+    /** Marks the pipeline alive at {@code nowMillis} (kept {@link #HEARTBEAT_TTL_SECONDS}). */
+    void heartbeat(long nowMillis);
+
+    @Override
+    void close();
+}
