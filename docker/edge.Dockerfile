@@ -10,6 +10,7 @@ COPY contract/pom.xml contract/
 COPY config/pom.xml config/
 COPY testkit/pom.xml testkit/
 COPY topology/pom.xml topology/
+COPY topology-test/pom.xml topology-test/
 COPY http-edge/pom.xml http-edge/
 COPY system/pom.xml system/
 RUN mvn -B -q -pl http-edge -am dependency:go-offline
