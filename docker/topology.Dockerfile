@@ -4,7 +4,7 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # Every module's pom (Maven reads the whole reactor), then dependencies in a layer of their own so a source
-# change does not download them again; only contract, config and topology are compiled.
+# change does not download them again; only contract, config, testkit (the tests' kit) and topology are compiled.
 COPY pom.xml .
 COPY contract/pom.xml contract/
 COPY config/pom.xml config/
@@ -16,6 +16,7 @@ COPY system/pom.xml system/
 RUN mvn -B -q -pl topology -am dependency:go-offline
 COPY contract/src contract/src
 COPY config/src config/src
+COPY testkit/src testkit/src
 COPY topology/src topology/src
 RUN mvn -B -q -DskipTests -pl topology -am package
 
