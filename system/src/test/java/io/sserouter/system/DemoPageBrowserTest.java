@@ -11,10 +11,10 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.local.DemoProducer;
-import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
-import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.net.URI;
@@ -52,7 +52,7 @@ class DemoPageBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path ARTIFACTS = Path.of("target", "browser");
-    private static final DemoTokens TOKENS = new DemoTokens();
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final String RUN = "page-";
     /** Selenium warns that it has no DevTools binding for this Chromium version; this test needs none. */
     private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
@@ -71,7 +71,7 @@ class DemoPageBrowserTest {
         env.put("SSE_CONSUMER_POOL_SIZE", "1");
         Map<String, String> edgeEnv = new HashMap<>(env);
         edgeEnv.put("SSE_JWT_SECRET", TOKENS.secret());
-        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(RedisProcess.freePort())); // the restarted edge takes the same port
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(FreePorts.any())); // the restarted edge takes the same port
         edgeEnv.put("SSE_SHUTDOWN_GRACE_SECONDS", "2");
         List<String> ids = new ArrayList<>();
 

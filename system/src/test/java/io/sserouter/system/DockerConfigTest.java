@@ -17,8 +17,8 @@ import io.sserouter.system.docker.ImageProcess;
 import io.sserouter.system.docker.Nginx;
 import io.sserouter.system.docker.SseClient;
 import io.sserouter.system.docker.Tools;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
-import io.sserouter.testkit.RedisProcess;
 import io.sserouter.topology.TopologySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -311,9 +311,9 @@ class DockerConfigTest {
 
         Map<String, String> upstreams = new LinkedHashMap<>();
         for (String server : new TreeSet<>(Nginx.upstreamServers(text))) {
-            upstreams.put(server, "127.0.0.1:" + RedisProcess.freePort());
+            upstreams.put(server, "127.0.0.1:" + FreePorts.any());
         }
-        Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+        Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, FreePorts.any());
         Tools.Result check = nginx.test();
         assertEquals(0, check.exitCode(), check.err());
         assertTrue(check.err().contains("test is successful"), check.err());
@@ -332,7 +332,7 @@ class DockerConfigTest {
         Nginx nginx = null;
         try {
             for (String edge : edges) {
-                int port = RedisProcess.freePort();
+                int port = FreePorts.any();
                 Map<String, String> env = new HashMap<>(compose.env(edge));
                 env.put("REDIS_URL", Infra.redis().url());
                 env.put("SSE_REDIS_PREFIX", prefix);
@@ -346,7 +346,7 @@ class DockerConfigTest {
             for (ImageProcess process : running.values()) {
                 process.awaitHealthy(Duration.ofSeconds(60));
             }
-            nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+            nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, FreePorts.any());
             nginx.start();
 
             // the token script, with no variable set, signs with the secret compose gives the edges

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.io.BufferedReader;
@@ -46,7 +46,7 @@ class FullPathTest {
     }
 
     /** Reads an SSE response until it ends or {@code stopAfter} events arrived. */
-    private static final DemoTokens TOKENS = new DemoTokens();
+    private static final Tokens TOKENS = Tokens.hs256();
 
     static List<Event> read(String url, String lastEventId, int stopAfter, Duration timeout) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream")

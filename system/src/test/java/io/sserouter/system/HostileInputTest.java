@@ -10,10 +10,10 @@ import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.CommittedRecords;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.net.URI;
@@ -181,7 +181,7 @@ class HostileInputTest {
     @Test
     void tenThousandBadRecordsAreDeadLetteredWithTheirReasonAndTheValidOnesAroundThemAreExact() throws Exception {
         String run = "hostile-";
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         Map<String, String> env = RunEnv.of(run);
         env.put("SSE_MAX_RECORD_BYTES", String.valueOf(MAX_RECORD_BYTES));
         env.put("SSE_JWT_SECRET", tokens.secret());

@@ -6,9 +6,9 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.io.BufferedReader;
@@ -88,7 +88,7 @@ public final class LegacyDesignBench {
         }
         String run = "legacy-";
         String prefix = "legacy:";
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         List<Row> rows = new ArrayList<>();
         try (KafkaBroker kafka = KafkaBroker.start(); RedisProcess redis = RedisProcess.start();
              KafkaProducer<String, byte[]> producer = BenchKit.producer(kafka.bootstrapServers())) {
