@@ -110,10 +110,16 @@ public final class ExecutionScenario {
         return event(steps.get(index), executionId, owner, index + 1, eventId(executionId, index), extra);
     }
 
-    /** An event outside the lifecycle (a log line, a late straggler), in the same shape as the lifecycle's. */
+    /**
+     * An event outside the lifecycle (a log line, a late straggler), in the same shape as the lifecycle's; {@code n} of
+     * 0 or less and a null {@code eventId} are left out.
+     */
     public Event event(Step step, String executionId, String owner, int n, String eventId, Map<String, ?> extra) {
         StringBuilder json = new StringBuilder(256).append("{\"event_type\":").append(Json.write(step.eventType()))
-                .append(",\"execution_id\":").append(Json.write(executionId)).append(",\"n\":").append(n);
+                .append(",\"execution_id\":").append(Json.write(executionId));
+        if (n > 0) {
+            json.append(",\"n\":").append(n);
+        }
         if (eventId != null) {
             json.append(",\"event_id\":").append(Json.write(eventId));
         }
