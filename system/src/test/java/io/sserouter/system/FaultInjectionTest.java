@@ -226,6 +226,7 @@ class FaultInjectionTest {
                 assertEquals(0, check.outOfOrder, summary);
                 assertEquals(total + 2L * scale.rounds(), check.executionsClosed, summary);
                 assertTrue(slowCuts >= scale.rounds(), "the stalled client was cut off by an edge in every round\n" + summary);
+                assertEquals(bulky, slow.followed().stream().map(f -> f.executionId).toList(), "the stalled client followed every bulky execution");
                 for (SseFollower.Followed f : slow.followed()) {
                     assertTrue(f.cutBeforeClose >= 1, f.executionId + ": the stalled client's stream ended before the close, then it resumed\n" + summary);
                 }

@@ -1,7 +1,7 @@
 package io.sserouter.system.local;
 
-import io.sserouter.testkit.ExecutionScenario.Outcome;
 import io.sserouter.testkit.ExecutionScenario;
+import io.sserouter.testkit.ExecutionScenario.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
