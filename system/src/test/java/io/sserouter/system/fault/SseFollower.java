@@ -3,6 +3,7 @@ package io.sserouter.system.fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseClientBuilder;
 import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.time.Duration;
@@ -128,7 +129,7 @@ public final class SseFollower implements Runnable {
     @Override
     public void run() {
         for (String execution : executions) {
-            SseClient.Builder builder = SseClient.to(URI.create(base + execution)).bearer(token).lastEventId("0")
+            SseClientBuilder builder = SseClient.to(URI.create(base + execution)).bearer(token).lastEventId("0")
                     .receiveBuffer(receiveBuffer).endsWith(e -> CLOSING.contains(e.event()));
             if (stall != null) {
                 builder.stallAfter(stall.afterEvents(), Duration.ofMillis(stall.millis()));

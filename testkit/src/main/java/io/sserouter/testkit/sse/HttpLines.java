@@ -3,12 +3,15 @@ package io.sserouter.testkit.sse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
-/** The bits of HTTP/1.1 a streaming client reads itself: lines, headers, chunked transfer coding. */
+/** The bits of HTTP/1.1 an event-stream client speaks itself: the request, status and header lines, chunked and gzip bodies. */
 final class HttpLines {
     private HttpLines() {
     }
@@ -39,6 +42,31 @@ final class HttpLines {
             }
         }
         return headers;
+    }
+
+    /** A GET of an event stream; {@code lastEventId} (when not empty) as the header or as {@code ?lastEventId=}. */
+    static String request(URI uri, int port, Map<String, String> headers, String lastEventId, boolean resumeByQuery) {
+        String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String query = uri.getRawQuery();
+        if (resumeByQuery && lastEventId != null && !lastEventId.isEmpty()) {
+            String param = "lastEventId=" + URLEncoder.encode(lastEventId, StandardCharsets.UTF_8);
+            query = query == null ? param : query.replaceAll("(^|&)lastEventId=[^&]*", "") + "&" + param;
+            query = query.startsWith("&") ? query.substring(1) : query;
+        }
+        StringBuilder request = new StringBuilder("GET ").append(target).append(query == null ? "" : "?" + query).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n")
+                .append("Accept: text/event-stream\r\nCache-Control: no-cache\r\n");
+        headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+        if (!resumeByQuery && lastEventId != null && !lastEventId.isEmpty()) {
+            request.append("Last-Event-ID: ").append(lastEventId).append("\r\n");
+        }
+        return request.append("\r\n").toString();
+    }
+
+    /** The body as sent: chunked and gzip undone. */
+    static InputStream body(InputStream in, Map<String, String> headers) throws IOException {
+        InputStream body = headers.getOrDefault("transfer-encoding", "").contains("chunked") ? new Chunked(in) : in;
+        return headers.getOrDefault("content-encoding", "").equals("gzip") ? new GZIPInputStream(body, 512) : body;
     }
 
     /** HTTP/1.1 chunked transfer coding, as nginx sends a response of unknown length; reads never wait past a chunk. */

@@ -7,17 +7,14 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.zip.GZIPInputStream;
 
 /**
  * A browser's EventSource over a plain socket: follows one URL, reconnects after every close (after the server's
@@ -26,7 +23,7 @@ import java.util.zip.GZIPInputStream;
  * HTTP status of every connection, and lines no SSE field explains. It reads chunked and gzip bodies (nginx, browsers'
  * {@code Accept-Encoding}), and can stop reading for a while with the socket open, like a frozen tab.
  *
- * <p>Build one with {@link #to(URI)}, then {@link Builder#start()} (own thread) or {@link #follow(Duration)} (this one).
+ * <p>Build one with {@link #to(URI)}, then {@link SseClientBuilder#start()} (own thread) or {@link #follow(Duration)} (this one).
  */
 public final class SseClient implements AutoCloseable {
     /** Called on the client's thread. */
@@ -38,10 +35,12 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    private final Builder config;
+    private final SseClientBuilder config;
     private final List<SseEvent> events = new ArrayList<>();
     private final List<Integer> statuses = new ArrayList<>();
     private final List<String> unknownLines = new ArrayList<>();
+    private final List<String> comments = new ArrayList<>();
+    private final List<Long> retries = new ArrayList<>();
     private volatile Map<String, String> headers = Map.of();
     private volatile String lastEventId;
     private volatile long retryMillis;
@@ -50,21 +49,21 @@ public final class SseClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean finished;
     private volatile Socket socket;
-    private volatile Thread thread;
+    volatile Thread thread;
     private int attempts;
     private int cutBeforeEnd;
     private boolean endSeen;
     private boolean stalled;
     private long leaveAfter = -1;
 
-    private SseClient(Builder config) {
+    SseClient(SseClientBuilder config) {
         this.config = config;
         this.lastEventId = config.lastEventId;
         this.retryMillis = config.retryMillis;
     }
 
-    public static Builder to(URI uri) {
-        return new Builder(uri);
+    public static SseClientBuilder to(URI uri) {
+        return new SseClientBuilder(uri);
     }
 
     /** Connects and reconnects on this thread until the end event was seen and its stream ended, closed, or {@code limit}. */
@@ -101,7 +100,7 @@ public final class SseClient implements AutoCloseable {
             s.connect(new InetSocketAddress(uri.getHost(), port), 5_000);
             s.setSoTimeout(60_000); // far above the heartbeat: silence this long means a dead path
             OutputStream out = s.getOutputStream();
-            out.write(request(uri, port).getBytes(StandardCharsets.UTF_8));
+            out.write(HttpLines.request(uri, port, config.headers, lastEventId, config.resumeByQuery).getBytes(StandardCharsets.UTF_8));
             out.flush();
             InputStream in = new BufferedInputStream(s.getInputStream(), config.receiveBuffer > 0 ? 1024 : 8192);
             String status = HttpLines.line(in);
@@ -125,7 +124,7 @@ public final class SseClient implements AutoCloseable {
                 String retryAfter = responseHeaders.get("retry-after");
                 return retryAfter != null && retryAfter.strip().matches("\\d+") ? Long.parseLong(retryAfter.strip()) * 1000 : retryMillis;
             }
-            read(body(in, responseHeaders));
+            read(HttpLines.body(in, responseHeaders));
             return leaveAfter >= 0 ? leaveAfter : retryMillis;
         } catch (IOException | RuntimeException e) {
             return retryMillis; // refused, reset or timed out: EventSource reconnects
@@ -140,30 +139,6 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    private String request(URI uri, int port) {
-        String target = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String query = uri.getRawQuery();
-        String resumeFrom = lastEventId;
-        if (config.resumeByQuery && resumeFrom != null && !resumeFrom.isEmpty()) {
-            String param = "lastEventId=" + URLEncoder.encode(resumeFrom, StandardCharsets.UTF_8);
-            query = query == null ? param : query.replaceAll("(^|&)lastEventId=[^&]*", "") + "&" + param;
-            query = query.startsWith("&") ? query.substring(1) : query;
-        }
-        StringBuilder request = new StringBuilder("GET ").append(target).append(query == null ? "" : "?" + query).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(uri.getHost()).append(':').append(port).append("\r\n")
-                .append("Accept: text/event-stream\r\nCache-Control: no-cache\r\n");
-        config.headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
-        if (!config.resumeByQuery && resumeFrom != null && !resumeFrom.isEmpty()) {
-            request.append("Last-Event-ID: ").append(resumeFrom).append("\r\n");
-        }
-        return request.append("\r\n").toString();
-    }
-
-    private static InputStream body(InputStream in, Map<String, String> headers) throws IOException {
-        InputStream body = headers.getOrDefault("transfer-encoding", "").contains("chunked") ? new HttpLines.Chunked(in) : in;
-        return headers.getOrDefault("content-encoding", "").equals("gzip") ? new GZIPInputStream(body, 512) : body;
-    }
-
     private void read(InputStream body) throws IOException {
         SseParser parser = new SseParser(lastEventId, new SseParser.Listener() {
             @Override
@@ -174,6 +149,17 @@ public final class SseClient implements AutoCloseable {
             @Override
             public void onRetry(long millis) {
                 retryMillis = millis;
+                synchronized (SseClient.this) {
+                    retries.add(millis);
+                }
+            }
+
+            @Override
+            public void onComment(String comment) {
+                synchronized (SseClient.this) {
+                    comments.add(comment);
+                    SseClient.this.notifyAll();
+                }
             }
 
             @Override
@@ -241,6 +227,16 @@ public final class SseClient implements AutoCloseable {
     /** Streams that ended, or were cut, before the end event and without a shutdown event. */
     public synchronized int cutBeforeEnd() {
         return cutBeforeEnd;
+    }
+
+    /** Comment lines received (heartbeats: {@code ping}). */
+    public synchronized List<String> comments() {
+        return List.copyOf(comments);
+    }
+
+    /** Every {@code retry:} value received. */
+    public synchronized List<Long> retries() {
+        return List.copyOf(retries);
     }
 
     /** Lines whose field no SSE field name explains ({@code field: value}). */
@@ -318,114 +314,6 @@ public final class SseClient implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** How the client connects; every option has the browser's default. */
-    public static final class Builder {
-        private final URI uri;
-        private final Map<String, String> headers = new LinkedHashMap<>();
-        private String lastEventId;
-        private boolean resumeByQuery;
-        private boolean reconnect = true;
-        private boolean leaveOnShutdown = true;
-        private long retryMillis = 3_000;
-        private int receiveBuffer;
-        private int stallAfter;
-        private Duration stallFor = Duration.ZERO;
-        private Predicate<SseEvent> endsWith = e -> false;
-        private Listener listener;
-
-        private Builder(URI uri) {
-            this.uri = uri;
-        }
-
-        public Builder header(String name, String value) {
-            headers.put(name, value);
-            return this;
-        }
-
-        public Builder headers(Map<String, String> more) {
-            headers.putAll(more);
-            return this;
-        }
-
-        public Builder bearer(String token) {
-            return header("Authorization", "Bearer " + token);
-        }
-
-        /** The id to resume after from the first connection on ({@code "0"}: every event from seq 1). */
-        public Builder lastEventId(String id) {
-            this.lastEventId = id;
-            return this;
-        }
-
-        /** Resumes with {@code ?lastEventId=} instead of the header. */
-        public Builder resumeByQuery() {
-            this.resumeByQuery = true;
-            return this;
-        }
-
-        /** One connection only. */
-        public Builder once() {
-            this.reconnect = false;
-            return this;
-        }
-
-        /** The reconnection delay until the server sends {@code retry:} (a browser's is about 3 s). */
-        public Builder retry(Duration delay) {
-            this.retryMillis = delay.toMillis();
-            return this;
-        }
-
-        /** Stays on a stream after a {@code shutdown} event (a plain EventSource without the page's handler). */
-        public Builder ignoreShutdown() {
-            this.leaveOnShutdown = false;
-            return this;
-        }
-
-        /** A small socket receive buffer, so the server feels a client that stops reading. */
-        public Builder receiveBuffer(int bytes) {
-            this.receiveBuffer = bytes;
-            return this;
-        }
-
-        /** Stops reading for {@code duration} once {@code events} events arrived, with the connection open. */
-        public Builder stallAfter(int events, Duration duration) {
-            this.stallAfter = events;
-            this.stallFor = duration;
-            return this;
-        }
-
-        /** The event after which the end of a stream is final (a closing event): no reconnect then. */
-        public Builder endsWith(Predicate<SseEvent> end) {
-            this.endsWith = end;
-            return this;
-        }
-
-        public Builder listener(Listener listener) {
-            this.listener = listener;
-            return this;
-        }
-
-        /** The client, not connected yet: {@link SseClient#follow(Duration)} runs it on the calling thread. */
-        public SseClient build() {
-            return new SseClient(this);
-        }
-
-        /** The client, following on a daemon thread of its own for at most {@code limit}. */
-        public SseClient start(Duration limit) {
-            SseClient client = build();
-            Thread thread = new Thread(() -> client.follow(limit), "sse-client");
-            thread.setDaemon(true);
-            client.thread = thread;
-            thread.start();
-            return client;
-        }
-
-        /** Same as {@code start(Duration.ofHours(1))}. */
-        public SseClient start() {
-            return start(Duration.ofHours(1));
         }
     }
 }
