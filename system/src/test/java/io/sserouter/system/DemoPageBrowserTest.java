@@ -11,6 +11,7 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.local.DemoProducer;
+import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
@@ -181,18 +182,14 @@ class DemoPageBrowserTest {
     private static void assertRendersAStragglerThatLandsAfterItsStreamEnded(Browser browser, DemoProducer demo) throws Exception {
         String id = "exec-late-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         demo.announce(id, "alice");
-        List<String[]> lifecycle = List.of(new String[] {"execution_events", "execution_requested"},
-                new String[] {"execution_events", "execution_accepted"}, new String[] {"pod_events", "pod_created"},
-                new String[] {"pod_events", "pod_running"}, new String[] {"execution_events", "execution_started"},
-                new String[] {"pod_events", "pod_succeeded"}, new String[] {"execution_results", "result_stored"});
-        for (String[] event : lifecycle) {
-            demo.send(event[0], id, event[1], "alice");
-        }
+        List<ExecutionScenario.Event> events = ExecutionScenario.builder().topicPrefix(RUN).accepted().straggler().build().events(id, "alice");
+        List<ExecutionScenario.Event> lifecycle = events.subList(0, events.size() - 1);
+        lifecycle.forEach(demo::send);
         browser.await(id + " ends and the page has looked at its snapshot once", s -> {
             JsonNode ex = s.path("executions").path(id);
             return ex.path("closedSeen").asBoolean() && ex.path("seqs").size() == lifecycle.size() && ex.path("settleLooks").asInt() >= 1;
         }, 30);
-        demo.send("pod_events", id, "pod_terminated", "alice");
+        demo.send(events.get(events.size() - 1)); // pod_terminated
         JsonNode ex = browser.await(id + "'s straggler renders", s -> s.path("executions").path(id).path("state").asText().equals("done"), 30)
                 .path("executions").path(id);
         List<Long> seqs = new ArrayList<>();

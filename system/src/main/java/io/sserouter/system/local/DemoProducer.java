@@ -5,7 +5,6 @@ import io.sserouter.testkit.ExecutionScenario.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -113,12 +112,8 @@ public final class DemoProducer implements AutoCloseable {
         return ExecutionScenario.builder().topicPrefix(topicPrefix).serviceName("demo").accepted().dotted().straggler().outcome(outcome).build();
     }
 
-    /** One event of execution {@code id}, owned by {@code user}, to {@code topic} (without the run's topic prefix). */
-    public void send(String topic, String id, String type, String user) {
-        send(scenario(Outcome.COMPLETED).event(new ExecutionScenario.Step(topic, type), id, user, 0, UUID.randomUUID().toString(), Map.of()));
-    }
-
-    private void send(ExecutionScenario.Event event) {
+    /** One event, as it is. */
+    public void send(ExecutionScenario.Event event) {
         producer.send(event.record());
         events.incrementAndGet();
     }
