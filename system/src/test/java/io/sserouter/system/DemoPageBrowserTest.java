@@ -11,10 +11,11 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.local.DemoProducer;
-import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.ExecutionScenario;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
-import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.net.URI;
@@ -53,7 +54,7 @@ class DemoPageBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path ARTIFACTS = Path.of("target", "browser");
-    private static final DemoTokens TOKENS = new DemoTokens();
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final String RUN = "page-";
     /** Selenium warns that it has no DevTools binding for this Chromium version; this test needs none. */
     private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
@@ -72,7 +73,7 @@ class DemoPageBrowserTest {
         env.put("SSE_CONSUMER_POOL_SIZE", "1");
         Map<String, String> edgeEnv = new HashMap<>(env);
         edgeEnv.put("SSE_JWT_SECRET", TOKENS.secret());
-        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(RedisProcess.freePort())); // the restarted edge takes the same port
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(FreePorts.any())); // the restarted edge takes the same port
         edgeEnv.put("SSE_SHUTDOWN_GRACE_SECONDS", "2");
         List<String> ids = new ArrayList<>();
 
@@ -184,18 +185,14 @@ class DemoPageBrowserTest {
     private static void assertRendersAStragglerThatLandsAfterItsStreamEnded(Browser browser, DemoProducer demo) throws Exception {
         String id = "exec-late-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         demo.announce(id, "alice");
-        List<String[]> lifecycle = List.of(new String[] {"execution_events", "execution_requested"},
-                new String[] {"execution_events", "execution_accepted"}, new String[] {"pod_events", "pod_created"},
-                new String[] {"pod_events", "pod_running"}, new String[] {"execution_events", "execution_started"},
-                new String[] {"pod_events", "pod_succeeded"}, new String[] {"execution_results", "result_stored"});
-        for (String[] event : lifecycle) {
-            demo.send(event[0], id, event[1], "alice");
-        }
+        List<ExecutionScenario.Event> events = ExecutionScenario.builder().topicPrefix(RUN).accepted().straggler().build().events(id, "alice");
+        List<ExecutionScenario.Event> lifecycle = events.subList(0, events.size() - 1);
+        lifecycle.forEach(demo::send);
         browser.await(id + " ends and the page has looked at its snapshot once", s -> {
             JsonNode ex = s.path("executions").path(id);
             return ex.path("closedSeen").asBoolean() && ex.path("seqs").size() == lifecycle.size() && ex.path("settleLooks").asInt() >= 1;
         }, 30);
-        demo.send("pod_events", id, "pod_terminated", "alice");
+        demo.send(events.get(events.size() - 1)); // pod_terminated
         JsonNode ex = browser.await(id + "'s straggler renders", s -> s.path("executions").path(id).path("state").asText().equals("done"), 30)
                 .path("executions").path(id);
         List<Long> seqs = new ArrayList<>();

@@ -15,10 +15,11 @@ import io.sserouter.system.docker.Compose;
 import io.sserouter.system.docker.Dockerfile;
 import io.sserouter.system.docker.ImageProcess;
 import io.sserouter.system.docker.Nginx;
-import io.sserouter.system.docker.SseClient;
 import io.sserouter.system.docker.Tools;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
-import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import io.sserouter.topology.TopologySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -94,7 +95,6 @@ class DockerConfigTest {
             assertTrue(seconds(compose.service(edge).path("stop_grace_period").asText("10s")) > drain,
                     edge + ": stop_grace_period must exceed the drain of " + drain + " s");
         }
-        assertNotNull(secrets.iterator().next());
 
         // topologies: one application id (they share partitions), a state volume each, a valid configuration
         Set<String> applicationIds = new HashSet<>();
@@ -311,9 +311,9 @@ class DockerConfigTest {
 
         Map<String, String> upstreams = new LinkedHashMap<>();
         for (String server : new TreeSet<>(Nginx.upstreamServers(text))) {
-            upstreams.put(server, "127.0.0.1:" + RedisProcess.freePort());
+            upstreams.put(server, "127.0.0.1:" + FreePorts.any());
         }
-        Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+        Nginx nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, FreePorts.any());
         Tools.Result check = nginx.test();
         assertEquals(0, check.exitCode(), check.err());
         assertTrue(check.err().contains("test is successful"), check.err());
@@ -332,7 +332,7 @@ class DockerConfigTest {
         Nginx nginx = null;
         try {
             for (String edge : edges) {
-                int port = RedisProcess.freePort();
+                int port = FreePorts.any();
                 Map<String, String> env = new HashMap<>(compose.env(edge));
                 env.put("REDIS_URL", Infra.redis().url());
                 env.put("SSE_REDIS_PREFIX", prefix);
@@ -346,7 +346,7 @@ class DockerConfigTest {
             for (ImageProcess process : running.values()) {
                 process.awaitHealthy(Duration.ofSeconds(60));
             }
-            nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, RedisProcess.freePort());
+            nginx = Nginx.prepare(conf, compose.published("nginx").keySet().iterator().next(), upstreams, FreePorts.any());
             nginx.start();
 
             // the token script, with no variable set, signs with the secret compose gives the edges
@@ -364,28 +364,26 @@ class DockerConfigTest {
                 // like a browser: accepts gzip, which the edge sends flushed per event and nginx passes through
                 Map<String, String> browserHeaders = new HashMap<>(auth);
                 browserHeaders.put("Accept-Encoding", "gzip, deflate, br");
-                try (SseClient browser = new SseClient(stream, browserHeaders, true)) {
-                    List<SseClient.Event> first = browser.await(1, Duration.ofSeconds(20));
+                try (SseClient browser = SseClient.to(stream).headers(browserHeaders).retry(Duration.ofMillis(200)).start()) {
+                    List<SseEvent> first = browser.await(1, Duration.ofSeconds(20));
                     assertEquals(1, first.size(), "no snapshot through nginx:\n" + nginx.errorLog());
                     assertEquals("status", first.get(0).event());
                     assertEquals("3", first.get(0).id());
-                    assertEquals("text/event-stream", browser.headers().firstValue("Content-Type").orElse("").split(";")[0]);
-                    assertEquals("gzip", browser.headers().firstValue("Content-Encoding").orElse(""), "the edge's compression passes through nginx");
+                    assertEquals("text/event-stream", browser.header("Content-Type").orElse("").split(";")[0]);
+                    assertEquals("gzip", browser.header("Content-Encoding").orElse(""), "the edge's compression passes through nginx");
                     String holder = holderOf(ports); // while this is the only stream
 
                     // not buffered: an event written now reaches the open stream
                     write(redis, keys, 4);
-                    List<SseClient.Event> live = browser.await(2, Duration.ofSeconds(10));
+                    List<SseEvent> live = browser.await(2, Duration.ofSeconds(10));
                     assertEquals(2, live.size(), "the event written after connecting did not come through nginx while the stream was open");
                     assertEquals("4", live.get(1).id());
                     assertTrue(browser.connected());
 
                     // Last-Event-ID reaches the edge: the resumed stream replays what came after it
-                    Map<String, String> resume = new HashMap<>(auth);
-                    resume.put("Last-Event-ID", "2");
-                    try (SseClient resumed = new SseClient(stream, resume, false)) {
-                        assertEquals(List.of("3", "4"), resumed.await(2, Duration.ofSeconds(10)).stream().map(SseClient.Event::id).toList());
-                        assertTrue(resumed.headers().firstValue("Content-Encoding").isEmpty(), "nginx itself compresses nothing");
+                    try (SseClient resumed = SseClient.to(stream).headers(auth).lastEventId("2").once().start()) {
+                        assertEquals(List.of("3", "4"), resumed.await(2, Duration.ofSeconds(10)).stream().map(SseEvent::id).toList());
+                        assertTrue(resumed.header("Content-Encoding").isEmpty(), "nginx itself compresses nothing");
                     }
 
                     // docker stop of the edge holding the stream: it tells the stream to move, the browser reconnects
@@ -396,9 +394,9 @@ class DockerConfigTest {
                             + browser.statuses() + "\n" + nginx.errorLog());
                     assertEquals(143, stopping.awaitExit(Duration.ofSeconds(30)), holder + " stops cleanly on SIGTERM:\n" + stopping.output());
                     write(redis, keys, 5);
-                    List<SseClient.Event> all = browser.await(4, Duration.ofSeconds(10));
-                    assertEquals(List.of("status", "pod_running", "shutdown", "pod_running"), all.stream().map(SseClient.Event::event).toList());
-                    assertEquals(List.of("3", "4", "5"), all.stream().map(SseClient.Event::id).filter(java.util.Objects::nonNull).toList(),
+                    List<SseEvent> all = browser.await(4, Duration.ofSeconds(10));
+                    assertEquals(List.of("status", "pod_running", "shutdown", "pod_running"), all.stream().map(SseEvent::event).toList());
+                    assertEquals(List.of("3", "4", "5"), all.stream().map(SseEvent::id).filter(java.util.Objects::nonNull).toList(),
                             "every event once, across the move");
                     assertEquals(List.of(200, 200), browser.statuses().subList(0, 2));
                 }

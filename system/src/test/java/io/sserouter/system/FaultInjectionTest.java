@@ -9,11 +9,12 @@ import io.sserouter.system.docker.Nginx;
 import io.sserouter.system.fault.DeliveryCheck;
 import io.sserouter.system.fault.SseFollower;
 import io.sserouter.system.fault.Workload;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.ChildJvm;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ class FaultInjectionTest {
         String run = "fault-";
         Path logs = Path.of("target", "fault-suite");
         Files.createDirectories(logs);
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         long started = System.nanoTime();
 
         try (RedisProcess redisServer = RedisProcess.start();
@@ -108,14 +109,14 @@ class FaultInjectionTest {
             for (String name : List.of("topology-a", "topology-b")) {
                 Map<String, String> own = new HashMap<>(env);
                 own.put("KAFKA_STATE_DIR", RunEnv.of(run + name + "-").get("KAFKA_STATE_DIR"));
-                topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", JVM_OPTIONS, own, RedisProcess.freePort(), logs.resolve(name + ".log")));
+                topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", JVM_OPTIONS, own, FreePorts.any(), logs.resolve(name + ".log")));
             }
             for (String name : List.of("edge-1", "edge-2")) {
-                edges.add(new ChildJvm(name, "io.sserouter.edge.Main", JVM_OPTIONS, env, RedisProcess.freePort(), logs.resolve(name + ".log")));
+                edges.add(new ChildJvm(name, "io.sserouter.edge.Main", JVM_OPTIONS, env, FreePorts.any(), logs.resolve(name + ".log")));
             }
             List<SseFollower> followers = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
-            try (Nginx nginx = Nginx.inFrontOf(edges.stream().map(ChildJvm::port).toList(), RedisProcess.freePort());
+            try (Nginx nginx = Nginx.inFrontOf(edges.stream().map(ChildJvm::port).toList(), FreePorts.any());
                  Workload workload = new Workload(Infra.kafka().bootstrapServers(), run)) {
                 nginx.start();
                 topologies.forEach(ChildJvm::start);
@@ -225,6 +226,7 @@ class FaultInjectionTest {
                 assertEquals(0, check.outOfOrder, summary);
                 assertEquals(total + 2L * scale.rounds(), check.executionsClosed, summary);
                 assertTrue(slowCuts >= scale.rounds(), "the stalled client was cut off by an edge in every round\n" + summary);
+                assertEquals(bulky, slow.followed().stream().map(f -> f.executionId).toList(), "the stalled client followed every bulky execution");
                 for (SseFollower.Followed f : slow.followed()) {
                     assertTrue(f.cutBeforeClose >= 1, f.executionId + ": the stalled client's stream ended before the close, then it resumed\n" + summary);
                 }

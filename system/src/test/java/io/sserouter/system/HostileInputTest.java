@@ -10,10 +10,12 @@ import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.CommittedRecords;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseEvent;
+import io.sserouter.testkit.sse.SseParser;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.net.URI;
@@ -181,7 +183,7 @@ class HostileInputTest {
     @Test
     void tenThousandBadRecordsAreDeadLetteredWithTheirReasonAndTheValidOnesAroundThemAreExact() throws Exception {
         String run = "hostile-";
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         Map<String, String> env = RunEnv.of(run);
         env.put("SSE_MAX_RECORD_BYTES", String.valueOf(MAX_RECORD_BYTES));
         env.put("SSE_JWT_SECRET", tokens.secret());
@@ -332,42 +334,38 @@ class HostileInputTest {
     }
 
     /**
-     * Reads the raw SSE body the way a browser splits it (CR, LF and CRLF all end a line): every line must be a known
-     * field or a comment, and the events must be exactly the logged ones. Null when it is so.
+     * Parses the raw SSE body as a browser does (CR, LF and CRLF all end a line): every line must be a known field or
+     * a comment, every event one data line, and the events exactly the logged ones. Null when it is so.
      */
     static String problemsOf(String id, String body, List<StreamEntry> log) {
-        List<String[]> events = new ArrayList<>();
-        String eventId = null;
-        String type = null;
-        String data = null;
-        for (String line : body.split("\r\n|\r|\n", -1)) {
-            if (line.isEmpty()) {
-                if (data != null) {
-                    events.add(new String[] {eventId, type, data});
-                }
-                eventId = type = data = null;
-            } else if (line.startsWith("id: ")) {
-                eventId = line.substring(4);
-            } else if (line.startsWith("event: ")) {
-                type = line.substring(7);
-            } else if (line.startsWith("data: ")) {
-                if (data != null) {
-                    return id + ": a second data line in one event: " + line;
-                }
-                data = line.substring(6);
-            } else if (!line.startsWith("retry: ") && !line.startsWith(":")) {
-                return id + ": a line no SSE field should produce: " + line;
+        List<SseEvent> events = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        new SseParser(new SseParser.Listener() {
+            @Override
+            public void onEvent(SseEvent event) {
+                events.add(event);
             }
+
+            @Override
+            public void onUnknownField(String field, String value) {
+                unknown.add(field + ": " + value);
+            }
+        }).feed(body.getBytes(StandardCharsets.UTF_8));
+        if (!unknown.isEmpty()) {
+            return id + ": a line no SSE field should produce: " + unknown.get(0);
         }
         if (events.size() != log.size()) {
             return id + ": " + events.size() + " events relayed, " + log.size() + " logged: " + body;
         }
         for (int i = 0; i < events.size(); i++) {
-            String[] e = events.get(i);
+            SseEvent e = events.get(i);
+            if (e.data().contains("\n")) {
+                return id + ": more than one data line in one event: " + e.data();
+            }
             String logged = log.get(i).getFields().get(RedisKeys.LOG_FIELD);
             JsonNode envelope = Json.read(logged, JsonNode.class);
-            if (!e[0].equals(String.valueOf(i + 1)) || !e[1].equals(envelope.get("event_type").asText()) || !e[2].equals(logged)) {
-                return id + ": event " + i + " relayed as id " + e[0] + ", event " + e[1] + ", data " + e[2];
+            if (!String.valueOf(i + 1).equals(e.id()) || !e.event().equals(envelope.get("event_type").asText()) || !e.data().equals(logged)) {
+                return id + ": event " + i + " relayed as id " + e.id() + ", event " + e.event() + ", data " + e.data();
             }
         }
         return null;

@@ -3,7 +3,6 @@ package io.sserouter.testkit;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +31,7 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static RedisProcess start() {
-        return start(freePort());
+        return start(FreePorts.any());
     }
 
     public static RedisProcess start(int port) {
@@ -64,13 +63,9 @@ public final class RedisProcess implements AutoCloseable {
         return bundled;
     }
 
+    /** Same as {@link FreePorts#any()}, for callers that still name it here. */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.any();
     }
 
     public int port() {

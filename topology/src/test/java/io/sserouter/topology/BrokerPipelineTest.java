@@ -131,10 +131,8 @@ class BrokerPipelineTest {
                  Jedis redis = new Jedis(URI.create(redisServer.url()));
                  KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
                 assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
-                for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
-                    for (int e = 0; e < 40; e++) {
-                        workload.send(producer, "f" + e, step);
-                    }
+                for (int step = 0; step < workload.steps(); step++) {
+                    workload.sendRound(producer, "f", 40, step);
                     producer.flush();
                     if (step == 3) {
                         redisServer.freeze();
@@ -182,17 +180,15 @@ class BrokerPipelineTest {
                 try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
                     assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
                     redisServer.freeze();
-                    for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
-                        for (int e = 0; e < executions; e++) {
-                            workload.send(producer, "u" + e, step);
-                        }
+                    for (int step = 0; step < workload.steps(); step++) {
+                        workload.sendRound(producer, "u", executions, step);
                     }
                     producer.flush();
                     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                    while (app.metrics().pending() < (long) executions * ExecutionWorkload.LIFECYCLE.length && System.nanoTime() < deadline) {
+                    while (app.metrics().pending() < (long) executions * workload.steps() && System.nanoTime() < deadline) {
                         Thread.sleep(100);
                     }
-                    assertEquals((long) executions * ExecutionWorkload.LIFECYCLE.length, app.metrics().pending(),
+                    assertEquals((long) executions * workload.steps(), app.metrics().pending(),
                             "every event was processed and waits for Redis");
                 } // a clean close commits what was processed; Redis still answers nothing
                 redisServer.thaw();
@@ -228,10 +224,8 @@ class BrokerPipelineTest {
             TopologyApp b = null;
             try {
                 assertTrue(a.awaitRunning(Duration.ofSeconds(60)));
-                for (int step = 0; step < ExecutionWorkload.LIFECYCLE.length; step++) {
-                    for (int e = 0; e < 60; e++) {
-                        workload.send(producer, "s" + e, step);
-                    }
+                for (int step = 0; step < workload.steps(); step++) {
+                    workload.sendRound(producer, "s", 60, step);
                     producer.flush();
                     if (step == 2) {
                         b = TopologyApp.start(TopologySettings.fromEnv(second)); // scale out mid-stream

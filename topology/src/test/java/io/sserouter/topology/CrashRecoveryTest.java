@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.ChildJvm;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
-import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class CrashRecoveryTest {
 
     /** The real {@code Main}, as operators run it, on a port of its own; the restart appends to the same log. */
     private static ChildJvm topology(Map<String, String> env, Path log) {
-        return new ChildJvm("topology", Main.class.getName(), List.of("-Xmx512m"), env, RedisProcess.freePort(), log);
+        return new ChildJvm("topology", Main.class.getName(), List.of("-Xmx512m"), env, FreePorts.any(), log);
     }
 
     @ParameterizedTest
@@ -58,7 +58,7 @@ class CrashRecoveryTest {
             try {
                 first.awaitReady(Duration.ofSeconds(90));
                 // executions run concurrently: each round advances every execution by one step
-                int steps = ExecutionWorkload.LIFECYCLE.length;
+                int steps = workload.steps();
                 for (int step = 0; step < steps; step++) {
                     if (step == steps / 2) { // the earlier rounds in Redis first, so the kill hits a busy pipeline
                         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -66,9 +66,7 @@ class CrashRecoveryTest {
                             Thread.sleep(50);
                         }
                     }
-                    for (int e = 0; e < EXECUTIONS; e++) {
-                        workload.send(producer, "x" + e, step);
-                    }
+                    workload.sendRound(producer, "x", EXECUTIONS, step);
                     producer.flush();
                     if (step == steps / 2) {
                         first.kill(); // while it is busy with this round: some of it in Redis, some not committed

@@ -3,8 +3,8 @@ package io.sserouter.topology;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
+import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.PubSubRecorder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import redis.clients.jedis.Jedis;
@@ -24,26 +23,20 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * Realistic executions spread over the three execution topics, each event numbered ({@code n}) so that the
- * end state in Redis can be checked event by event: every event exactly once, seqs 1..count, per-topic order kept.
- * Half the events carry an event_id, half do not (then the source record is their identity).
+ * The testkit's successful execution, sent execution by execution and step by step, and what Redis must then hold:
+ * every event exactly once, seqs 1..count, per-topic order kept. Every other event carries an event_id, the others
+ * are identified by their source record.
  */
 final class ExecutionWorkload {
-    static final String[][] LIFECYCLE = {
-            {"execution_events", "execution_requested"}, {"execution_events", "execution_queued"},
-            {"pod_events", "pod_created"}, {"pod_events", "pod_scheduled"}, {"pod_events", "pod_running"},
-            {"execution_events", "execution_started"}, {"pod_events", "pod_succeeded"},
-            {"execution_events", "execution_completed"}, {"execution_results", "result_stored"}};
-
-    private final String topicPrefix;
+    private final ExecutionScenario scenario;
     private final Map<String, List<Sent>> sent = new LinkedHashMap<>();
-    private int counter;
+    private int total;
 
     record Sent(int n, String topic, String type) {
     }
 
     ExecutionWorkload(String topicPrefix) {
-        this.topicPrefix = topicPrefix;
+        this.scenario = ExecutionScenario.builder().topicPrefix(topicPrefix).eventIds(ExecutionScenario.EventIds.EVERY_OTHER).build();
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap) {
@@ -55,20 +48,24 @@ final class ExecutionWorkload {
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
-    String topic(String base) {
-        return topicPrefix + base;
+    /** Events in one execution. */
+    int steps() {
+        return scenario.size();
     }
 
     /** Sends event {@code step} of execution {@code id}, keyed by execution id as producers usually do. */
     void send(KafkaProducer<String, byte[]> producer, String id, int step) {
-        String topic = LIFECYCLE[step][0];
-        String type = LIFECYCLE[step][1];
-        int n = ++counter;
-        String eventId = n % 2 == 0 ? ",\"event_id\":\"ev-" + n + "\"" : "";
-        String json = "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + id + "\",\"n\":" + n + eventId
-                + ",\"timestamp\":\"" + java.time.Instant.now() + "\",\"metadata\":{\"user_id\":\"user-" + (id.hashCode() & 7) + "\"}}";
-        producer.send(new ProducerRecord<>(topic(topic), id, json.getBytes(StandardCharsets.UTF_8)));
-        sent.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sent(n, topic, type));
+        ExecutionScenario.Event event = scenario.event(id, "user-" + (id.hashCode() & 7), step);
+        producer.send(event.record());
+        sent.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sent(event.n(), event.topic(), event.eventType()));
+        total++;
+    }
+
+    /** Advances executions {@code idPrefix}0 .. {@code idPrefix}(count-1) by their step {@code step}. */
+    void sendRound(KafkaProducer<String, byte[]> producer, String idPrefix, int count, int step) {
+        for (int e = 0; e < count; e++) {
+            send(producer, idPrefix + e, step);
+        }
     }
 
     Map<String, List<Sent>> sent() {
@@ -76,7 +73,7 @@ final class ExecutionWorkload {
     }
 
     int total() {
-        return counter;
+        return total;
     }
 
     /** Waits until every execution's snapshot shows all its events; returns the ones still behind. */

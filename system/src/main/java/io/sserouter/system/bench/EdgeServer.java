@@ -1,7 +1,8 @@
 package io.sserouter.system.bench;
 
-import io.sserouter.system.local.DemoTokens;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +34,7 @@ final class EdgeServer implements ServerUnderTest {
 
     private final RedisProcess redis;
     private final List<String> jvmFlags;
-    private final DemoTokens tokens = new DemoTokens();
+    private final Tokens tokens = Tokens.hs256();
     private final Map<Integer, String> tokenCache = new HashMap<>();
     private Process process;
     private int port;
@@ -54,7 +55,7 @@ final class EdgeServer implements ServerUnderTest {
     }
 
     void start() throws Exception {
-        port = RedisProcess.freePort();
+        port = FreePorts.any();
         Path log = Files.createTempFile("edge-bench", ".log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(jvmFlags);

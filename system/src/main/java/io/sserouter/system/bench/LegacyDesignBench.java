@@ -6,20 +6,15 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
-import io.sserouter.system.local.DemoTokens;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,9 +51,6 @@ import redis.clients.jedis.Jedis;
  * records the client read, and the lag of the execution's last event (receive time minus produce time).
  */
 public final class LegacyDesignBench {
-    /** The order of the measured execution's steps: its closing event (result_stored) last, so a stream ends on it. */
-    private static final int[] ORDER = {0, 1, 2, 3, 4, 5, 9, 6, 7, 8};
-
     private record Outcome(double connectedMs, double firstEventMs, int received, long recordsRead, double lastLagMs) {
     }
 
@@ -83,12 +75,12 @@ public final class LegacyDesignBench {
         long afterIntervalMs = Long.parseLong(opts.getOrDefault("after-interval-ms", "100"));
         Duration limit = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("client-limit-seconds", "120")));
         String guarantee = opts.getOrDefault("guarantee", TopologySettings.EXACTLY_ONCE);
-        if (before + after > ORDER.length || before < 1 || after < 1) {
-            throw new IllegalArgumentException("--before and --after must be at least 1 and add up to at most " + ORDER.length);
+        if (before + after > Lifecycle.length() || before < 1 || after < 1) {
+            throw new IllegalArgumentException("--before and --after must be at least 1 and add up to at most " + Lifecycle.length());
         }
         String run = "legacy-";
         String prefix = "legacy:";
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         List<Row> rows = new ArrayList<>();
         try (KafkaBroker kafka = KafkaBroker.start(); RedisProcess redis = RedisProcess.start();
              KafkaProducer<String, byte[]> producer = BenchKit.producer(kafka.bootstrapServers())) {
@@ -179,10 +171,10 @@ public final class LegacyDesignBench {
                                     int before, int after, long gapMs, long intervalMs, Duration limit, Client client) throws Exception {
         Set<String> expected = new HashSet<>();
         for (int i = 0; i < before + after; i++) {
-            expected.add(id + "-" + ORDER[i]);
+            expected.add(Lifecycle.eventId(id, i));
         }
         for (int i = 0; i < before; i++) {
-            producer.send(new ProducerRecord<>(topic, id, Lifecycle.record(id, ORDER[i], true))).get();
+            producer.send(new ProducerRecord<>(topic, id, Lifecycle.record(id, i, true))).get();
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (lastSeq(jedis, keys, id) < before) {
@@ -204,7 +196,7 @@ public final class LegacyDesignBench {
             while (System.nanoTime() < due) {
                 Thread.sleep(1);
             }
-            producer.send(new ProducerRecord<>(topic, id, Lifecycle.record(id, ORDER[before + i], true)));
+            producer.send(new ProducerRecord<>(topic, id, Lifecycle.record(id, before + i, true)));
             producer.flush();
         }
         return following.get();
@@ -271,20 +263,21 @@ public final class LegacyDesignBench {
     private static Outcome edge(int port, String token, String id, Set<String> expected, String lastEventId, long connectAt,
                                 Duration limit) throws Exception {
         Tracker tracker = new Tracker(expected, connectAt);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/events/executions/" + id))
-                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + token)
-                .header("Last-Event-ID", lastEventId).timeout(limit).build();
-        HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        tracker.connected();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            String line;
-            while (!tracker.done() && (line = in.readLine()) != null) {
-                if (line.startsWith("data: ")) {
-                    JsonNode envelope = Json.MAPPER.readTree(line.substring(6));
-                    tracker.received(envelope.path("event_id").textValue(), envelope.path("data").path("sent_ns").asLong(-1));
-                }
+        SseClient.Listener timing = new SseClient.Listener() {
+            @Override
+            public void onOpen(int status) {
+                tracker.connected();
             }
+
+            @Override
+            public void onEvent(SseEvent event) {
+                JsonNode envelope = event.json();
+                tracker.received(envelope.path("event_id").textValue(), envelope.path("data").path("sent_ns").asLong(-1));
+            }
+        };
+        try (SseClient client = SseClient.to(URI.create("http://127.0.0.1:" + port + "/api/v1/events/executions/" + id)).bearer(token)
+                .lastEventId(lastEventId).once().listener(timing).start(limit)) {
+            client.awaitEvent(e -> tracker.done(), limit);
         }
         return tracker.outcome();
     }
@@ -303,16 +296,16 @@ public final class LegacyDesignBench {
         Tracker(Set<String> expected, long connectAt) {
             this.expected = expected;
             this.connectAt = connectAt;
-            this.last = expected.stream().filter(e -> e.endsWith("-" + ORDER[expected.size() - 1])).findFirst().orElseThrow();
+            this.last = expected.stream().filter(e -> e.endsWith("-" + (expected.size() - 1))).findFirst().orElseThrow();
         }
 
-        void connected() {
+        synchronized void connected() {
             if (connected < 0) {
                 connected = System.nanoTime();
             }
         }
 
-        void received(String eventId, long sentNanos) {
+        synchronized void received(String eventId, long sentNanos) {
             if (eventId == null || !expected.contains(eventId) || !seen.add(eventId)) {
                 return;
             }
@@ -325,11 +318,11 @@ public final class LegacyDesignBench {
             }
         }
 
-        boolean done() {
+        synchronized boolean done() {
             return seen.contains(last);
         }
 
-        Outcome outcome() {
+        synchronized Outcome outcome() {
             return new Outcome(ms(connected - connectAt, connected), ms(first - connectAt, first), seen.size(), read,
                     ms(lastLag, lastLag));
         }

@@ -1,5 +1,6 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,7 +45,7 @@ final class NchanServer implements ServerUnderTest {
     }
 
     void start() throws Exception {
-        port = RedisProcess.freePort();
+        port = FreePorts.any();
         dir = Files.createTempDirectory("nchan-bench-");
         Files.createDirectories(dir.resolve("logs"));
         Files.createDirectories(dir.resolve("tmp"));

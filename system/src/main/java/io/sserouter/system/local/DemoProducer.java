@@ -1,8 +1,9 @@
 package io.sserouter.system.local;
 
+import io.sserouter.testkit.ExecutionScenario;
+import io.sserouter.testkit.ExecutionScenario.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
@@ -87,12 +88,11 @@ public final class DemoProducer implements AutoCloseable {
         executions.incrementAndGet();
         latest = id;
         announce(id, user);
-        List<String[]> plan = plan();
+        ExecutionScenario scenario = scenario(Outcome.pick(random));
         long at = 0;
-        for (String[] step : plan) {
+        for (ExecutionScenario.Event event : scenario.events(id, user)) {
             at += 150 + random.nextInt(550);
-            long delay = at;
-            scheduler.schedule(() -> send(step[0], id, step[1], user), delay, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> send(event), at, TimeUnit.MILLISECONDS);
         }
         return id;
     }
@@ -104,42 +104,17 @@ public final class DemoProducer implements AutoCloseable {
         producer.send(new ProducerRecord<>(topicPrefix + "notification_events", user, json.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** A lifecycle with one of the contract's outcomes. */
-    private List<String[]> plan() {
-        List<String[]> steps = new ArrayList<>(List.of(
-                new String[] {"execution_events", "execution_requested"},
-                new String[] {"execution_events", "execution_accepted"},
-                new String[] {"execution_events", "execution_queued"},
-                new String[] {"pod_events", "pod_created"},
-                new String[] {"pod_events", "pod_scheduled"},
-                new String[] {"pod_events", "pod_running"},
-                new String[] {"execution_events", "execution_started"}));
-        int outcome = random.nextInt(100);
-        if (outcome < 65) {
-            steps.add(new String[] {"pod_events", "pod_succeeded"});
-            steps.add(new String[] {"execution_events", "execution.completed"});
-            steps.add(new String[] {"execution_results", "result_stored"});
-            steps.add(new String[] {"pod_events", "pod_terminated"}); // a straggler after the close
-        } else if (outcome < 80) {
-            steps.add(new String[] {"pod_events", "pod_failed"});
-            steps.add(new String[] {"execution_events", "execution_failed"});
-        } else if (outcome < 90) {
-            steps.add(new String[] {"execution_events", "execution_timeout"});
-            steps.add(new String[] {"pod_events", "pod_deleted"});
-        } else {
-            steps.add(new String[] {"execution_events", "execution_cancelled"});
-            steps.add(new String[] {"pod_events", "pod_deleted"});
-        }
-        return steps;
+    /**
+     * A lifecycle with one of the contract's outcomes, with {@code execution_accepted}, the dotted spelling of
+     * {@code execution.completed} and a pod event straggling after the close, as a real cluster sends them.
+     */
+    private ExecutionScenario scenario(Outcome outcome) {
+        return ExecutionScenario.builder().topicPrefix(topicPrefix).serviceName("demo").accepted().dotted().straggler().outcome(outcome).build();
     }
 
-    /** One event of execution {@code id}, owned by {@code user}, to {@code topic} (without the run's topic prefix). */
-    public void send(String topic, String id, String type, String user) {
-        String json = "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + id + "\",\"event_id\":\"" + UUID.randomUUID()
-                + "\",\"timestamp\":\"" + Instant.now() + "\",\"metadata\":{\"user_id\":\"" + user + "\",\"service_name\":\"demo\"}"
-                + (type.equals("result_stored") ? ",\"stdout\":\"hello from " + id + "\\n\",\"exit_code\":0" : "")
-                + (type.equals("pod_running") ? ",\"pod_name\":\"pod-" + id + "\"" : "") + "}";
-        producer.send(new ProducerRecord<>(topicPrefix + topic, id, json.getBytes(StandardCharsets.UTF_8)));
+    /** One event, as it is. */
+    public void send(ExecutionScenario.Event event) {
+        producer.send(event.record());
         events.incrementAndGet();
     }
 

@@ -2,12 +2,13 @@ package io.sserouter.system.local;
 
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.Tokens;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,25 +36,25 @@ public final class LocalRun {
         } finally {
             System.setOut(out);
         }
-        RedisProcess redis = RedisProcess.start(portOr(6379));
+        RedisProcess redis = RedisProcess.start(FreePorts.preferredOrAny(6379));
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("KAFKA_STATE_DIR", stateDir.toString());
         env.put("REDIS_URL", redis.url());
         env.putIfAbsent("SSE_PARTITIONS", "8");
         env.putIfAbsent("SSE_CONSUMER_POOL_SIZE", "2");
-        env.put("SSE_HTTP_PORT", String.valueOf(portOr(8081)));
+        env.put("SSE_HTTP_PORT", String.valueOf(FreePorts.preferredOrAny(8081)));
         TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
         topology.awaitRunning(Duration.ofSeconds(60));
-        DemoTokens tokens = new DemoTokens();
+        Tokens tokens = Tokens.hs256();
         Map<String, String> edgeEnv = new HashMap<>(env);
-        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(portOr(8080)));
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(FreePorts.preferredOrAny(8080)));
         edgeEnv.putIfAbsent("SSE_JWT_SECRET", tokens.secret());
         EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
         DemoProducer demo = new DemoProducer(kafka.bootstrapServers());
         demo.start(1_000);
 
-        String admin = tokens.admin("demo-admin", java.time.Duration.ofHours(24));
+        String admin = tokens.admin("demo-admin", Duration.ofHours(24));
         Map<String, String> userTokens = new HashMap<>();
         DemoProducer.USERS.forEach(user -> userTokens.put(user, tokens.user(user, Duration.ofHours(24))));
         CountDownLatch stopped = new CountDownLatch(1);
@@ -112,15 +113,6 @@ public final class LocalRun {
     /** The demo page with a user's token: it learns of that user's new executions from their notifications. */
     private static String pageUrl(int port, String token) {
         return "http://localhost:" + port + "/?token=" + token;
-    }
-
-    /** The preferred port when free, else any free port. */
-    private static int portOr(int preferred) {
-        try (ServerSocket socket = new ServerSocket(preferred)) {
-            return preferred;
-        } catch (IOException taken) {
-            return RedisProcess.freePort();
-        }
     }
 
     private static void delete(Path dir) {

@@ -1,9 +1,10 @@
 package io.sserouter.system.fault;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import io.sserouter.testkit.ExecutionScenario;
+import io.sserouter.testkit.ExecutionScenario.EventIds;
+import io.sserouter.testkit.ExecutionScenario.Outcome;
+import io.sserouter.testkit.ExecutionScenario.Step;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -15,25 +16,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Realistic executions across the three execution topics, each started at its planned moment and its events
- * spread over a few seconds: completed (ending in {@code result_stored}), failed, timed out or cancelled, the closing
- * event always last. Each event carries {@code n} (its place in the execution, 1..count) and {@code sent_at}, so a
- * client's view can be compared with what was sent.
+ * The testkit's realistic executions, each started at its planned moment and its events spread over a few seconds:
+ * completed (ending in {@code result_stored}), failed, timed out or cancelled, the closing event always last. Each
+ * event carries {@code n} (its place in the execution, 1..count) and {@code sent_at}, so a client's view can be
+ * compared with what was sent; every other event has an event_id, the rest are identified by their source record.
  */
 public final class Workload implements AutoCloseable {
     /** One planned execution. */
     public record Planned(String executionId, String userId, long startAtMillis) {
     }
-
-    private static final String[][] START = {
-            {"execution_events", "execution_requested"}, {"execution_events", "execution_queued"},
-            {"pod_events", "pod_created"}, {"pod_events", "pod_scheduled"}, {"pod_events", "pod_running"},
-            {"execution_events", "execution_started"}};
 
     private final String topicPrefix;
     private final KafkaProducer<String, byte[]> producer;
@@ -46,7 +41,6 @@ public final class Workload implements AutoCloseable {
     private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
     private final Map<String, Integer> planned = new ConcurrentHashMap<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
-    private final AtomicInteger eventIds = new AtomicInteger();
 
     public Workload(String bootstrapServers, String topicPrefix) {
         this.topicPrefix = topicPrefix;
@@ -60,36 +54,23 @@ public final class Workload implements AutoCloseable {
     }
 
     /** A lifecycle with one of the contract's outcomes; its last step is the only closing event. */
-    private List<String[]> lifecycle() {
-        List<String[]> steps = new ArrayList<>(List.of(START));
-        int outcome = random.nextInt(100);
-        if (outcome < 70) {
-            steps.add(new String[] {"pod_events", "pod_succeeded"});
-            steps.add(new String[] {"execution_events", "execution_completed"});
-            steps.add(new String[] {"execution_results", "result_stored"});
-        } else if (outcome < 85) {
-            steps.add(new String[] {"pod_events", "pod_failed"});
-            steps.add(new String[] {"execution_events", "execution_failed"});
-        } else if (outcome < 93) {
-            steps.add(new String[] {"execution_events", "execution_timeout"});
-        } else {
-            steps.add(new String[] {"execution_events", "execution_cancelled"});
-        }
-        return steps;
+    private ExecutionScenario scenario(Outcome outcome) {
+        return ExecutionScenario.builder().topicPrefix(topicPrefix).outcome(outcome).eventIds(EventIds.EVERY_OTHER)
+                .serviceName("fault-suite").build();
     }
 
     /** Schedules every event of {@code execution}, relative to {@code originMillis}. */
     public void plan(Planned execution, long originMillis) {
-        List<String[]> steps = lifecycle();
-        planned.put(execution.executionId(), steps.size());
+        ExecutionScenario scenario = scenario(Outcome.pick(random));
+        int steps = scenario.size();
+        planned.put(execution.executionId(), steps);
         long at = originMillis + execution.startAtMillis();
-        for (int i = 0; i < steps.size(); i++) {
+        for (int i = 0; i < steps; i++) {
             // the closing event waits longer, so the events before it have been sequenced from every topic
-            at += i == steps.size() - 1 ? 500 + random.nextInt(300) : 100 + random.nextInt(300);
-            String[] step = steps.get(i);
-            int n = i + 1;
+            at += i == steps - 1 ? 500 + random.nextInt(300) : 100 + random.nextInt(300);
+            int step = i;
             long delay = Math.max(0, at - System.currentTimeMillis());
-            scheduler.schedule(() -> send(step[0], execution, step[1], n, ""), delay, TimeUnit.MILLISECONDS);
+            scheduler.schedule(() -> send(scenario.event(execution.executionId(), execution.userId(), step, sentNow())), delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -99,28 +80,31 @@ public final class Workload implements AutoCloseable {
      */
     public void sendBulky(Planned execution, int events, int padBytes) {
         planned.put(execution.executionId(), events + 1);
+        ExecutionScenario scenario = scenario(Outcome.COMPLETED);
+        String id = execution.executionId();
         String pad = "x".repeat(padBytes);
         scheduler.execute(() -> {
-            for (int i = 1; i <= events; i++) {
-                send("pod_events", execution, "pod_log", i, ",\"line\":\"" + pad + "\"");
+            for (int n = 1; n <= events; n++) {
+                Map<String, Object> line = new LinkedHashMap<>(sentNow());
+                line.put("line", pad);
+                send(scenario.event(new Step(ExecutionScenario.POD_EVENTS, "pod_log"), id, execution.userId(), n, id + "-" + n, line));
             }
-            send("pod_events", execution, "result_stored", events + 1, ""); // same partition: after every log line
+            // same partition: after every log line
+            send(scenario.event(new Step(ExecutionScenario.POD_EVENTS, "result_stored"), id, execution.userId(), events + 1, null, sentNow()));
         });
     }
 
-    private void send(String topic, Planned execution, String type, int n, String extra) {
-        int seqNo = eventIds.incrementAndGet();
-        String eventId = seqNo % 2 == 0 ? ",\"event_id\":\"fe-" + seqNo + "\"" : ""; // half identified by source offset
-        String json = "{\"event_type\":\"" + type + "\",\"execution_id\":\"" + execution.executionId() + "\",\"n\":" + n
-                + ",\"sent_at\":" + System.currentTimeMillis() + eventId + ",\"timestamp\":\"" + Instant.now()
-                + "\",\"metadata\":{\"user_id\":\"" + execution.userId() + "\",\"service_name\":\"fault-suite\"}" + extra + "}";
-        producer.send(new ProducerRecord<>(topicPrefix + topic, execution.executionId(), json.getBytes(StandardCharsets.UTF_8)),
-                (metadata, error) -> {
-                    if (error != null) {
-                        failure.compareAndSet(null, error);
-                    }
-                });
-        sent.computeIfAbsent(execution.executionId(), k -> new AtomicInteger()).incrementAndGet();
+    private static Map<String, Long> sentNow() {
+        return Map.of("sent_at", System.currentTimeMillis());
+    }
+
+    private void send(ExecutionScenario.Event event) {
+        producer.send(event.record(), (metadata, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            }
+        });
+        sent.computeIfAbsent(event.key(), k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** Events sent for {@code executionId} so far. */
