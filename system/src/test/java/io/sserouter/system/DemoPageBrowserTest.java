@@ -211,12 +211,12 @@ class DemoPageBrowserTest {
     private static void assertRendersEventTypesThePageHasNeverHeardOf(Browser browser, DemoProducer demo) throws Exception {
         String id = "exec-custom-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         demo.announce(id, "alice");
-        List<String[]> lifecycle = List.of(new String[] {"execution_events", "execution_requested"},
-                new String[] {"execution_events", "custom_progress"}, new String[] {"execution_events", "execution_started"},
-                new String[] {"execution_events", "custom_progress"}, new String[] {"execution_events", "custom_progress"},
-                new String[] {"execution_events", "execution_completed"}, new String[] {"execution_events", "result_stored"});
-        for (String[] event : lifecycle) { // one topic, so that seq order is the order sent
-            demo.send(event[0], id, event[1], "alice");
+        ExecutionScenario scenario = ExecutionScenario.builder().topicPrefix(RUN).build();
+        List<ExecutionScenario.Step> lifecycle = java.util.stream.Stream.of("execution_requested", "custom_progress", "execution_started",
+                "custom_progress", "custom_progress", "execution_completed", "result_stored")
+                .map(type -> new ExecutionScenario.Step(ExecutionScenario.EXECUTION_EVENTS, type)).toList();
+        for (int i = 0; i < lifecycle.size(); i++) { // one topic, so that seq order is the order sent
+            demo.send(scenario.event(lifecycle.get(i), id, "alice", i + 1, id + "-" + i, java.util.Map.of()));
             Thread.sleep(100); // live, one after the other, as a running execution sends them
         }
         JsonNode ex = browser.await(id + " finishes on the page", s -> s.path("executions").path(id).path("state").asText().equals("done"), 30)
@@ -230,7 +230,7 @@ class DemoPageBrowserTest {
         assertEquals("completed", ex.path("status").asText());
         List<String> rendered = browser.driver.findElements(By.cssSelector(".exec[data-id='" + id + "'] .events li .type")).stream()
                 .map(e -> e.getText()).toList();
-        assertEquals(lifecycle.stream().map(e -> e[1]).toList(), rendered, "each event's row, in seq order");
+        assertEquals(lifecycle.stream().map(ExecutionScenario.Step::eventType).toList(), rendered, "each event's row, in seq order");
         assertEquals(0, browser.stats().path("warnings").size(), "the page warned of a gap or a repeat: " + browser.stats().path("warnings"));
     }
 
