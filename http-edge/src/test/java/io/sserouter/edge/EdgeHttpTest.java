@@ -67,17 +67,7 @@ class EdgeHttpTest {
     void aStreamStartsWithRetryThenTheSnapshotThenLiveEventsAndHeartbeats() throws Exception {
         topology.writeAll("h1", 2, false);
         List<String> fields = new CopyOnWriteArrayList<>();
-        try (SseClient client = stream("/api/v1/events/executions/h1").headers(ALICE).listener(new SseClient.Listener() {
-            @Override
-            public void onEvent(SseEvent event) {
-                fields.add("event: " + event.event());
-            }
-
-            @Override
-            public void onRetry(long millis) {
-                fields.add("retry: " + millis);
-            }
-        }).start()) {
+        try (SseClient client = stream("/api/v1/events/executions/h1").headers(ALICE).listener(SseClient.Listener.recording(fields)).start()) {
             assertTrue(client.awaitConnection(1, WAIT));
             assertEquals(List.of(200), client.statuses());
             assertTrue(client.header("Content-Type").orElse("").startsWith("text/event-stream"));

@@ -52,17 +52,7 @@ class EdgeShutdownTest {
     private SseClient follow(EdgeApp edge, String execution) {
         List<String> seen = new CopyOnWriteArrayList<>();
         SseClient client = SseClient.to(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution))
-                .headers(ALICE).once().ignoreShutdown().listener(new SseClient.Listener() {
-                    @Override
-                    public void onEvent(SseEvent event) {
-                        seen.add("event: " + event.event());
-                    }
-
-                    @Override
-                    public void onRetry(long millis) {
-                        seen.add("retry: " + millis);
-                    }
-                }).start();
+                .headers(ALICE).once().ignoreShutdown().listener(SseClient.Listener.recording(seen)).start();
         fields.put(client, seen);
         clients.add(client);
         return client;

@@ -37,6 +37,21 @@ public final class SseClient implements AutoCloseable {
         /** A valid {@code retry:} field, in its place among the events. */
         default void onRetry(long millis) {
         }
+
+        /** Adds {@code event: <name>} and {@code retry: <millis>} to {@code lines} as they come: their order on the wire. */
+        static Listener recording(List<String> lines) {
+            return new Listener() {
+                @Override
+                public void onEvent(SseEvent event) {
+                    lines.add("event: " + event.event());
+                }
+
+                @Override
+                public void onRetry(long millis) {
+                    lines.add("retry: " + millis);
+                }
+            };
+        }
     }
 
     private final SseClientBuilder config;
