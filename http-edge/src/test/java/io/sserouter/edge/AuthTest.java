@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
-import com.nimbusds.jwt.SignedJWT;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -30,6 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /** Every way a token can be wrong gets 401 and a JSON reason, nothing streamed; ownership for owner, stranger, admin. */
 class AuthTest {
+    /** HS256 with a secret long enough to sign the HS512 tokens that must be refused. */
+    private static final Tokens TOKENS = Tokens.hs256("hs256-secret-of-sixty-four-bytes-so-that-hs512-tokens-can-be-made");
     private static EdgeApp edge;
     private static FakeTopology topology;
     private static String base;
@@ -37,7 +37,7 @@ class AuthTest {
     @BeforeAll
     static void start() {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "auth:",
-                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", Tokens.SECRET, "SSE_FIRST_EVENT_WAIT_SECONDS", "5"));
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_FIRST_EVENT_WAIT_SECONDS", "5"));
         edge = EdgeApp.start(settings);
         topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
         base = "http://127.0.0.1:" + edge.port();
@@ -62,10 +62,8 @@ class AuthTest {
     @Test
     void everyBadTokenIsRefusedWith401AndAReason() throws Exception {
         Instant later = Instant.now().plusSeconds(3600);
-        RSAKey rsa = new RSAKeyGenerator(2048).generate();
-        SignedJWT rs256 = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), Tokens.claims("alice", later).build());
-        rs256.sign(new RSASSASigner(rsa));
-        String good = Tokens.user("alice");
+        String rs256 = Tokens.rs256(new RSAKeyGenerator(2048).generate()).sign(Tokens.claims("alice", later).build());
+        String good = TOKENS.user("alice", Duration.ofHours(1));
         String[] parts = good.split("\\.");
         String tamperedClaims = Base64.getUrlEncoder().withoutPadding().encodeToString(
                 Tokens.claims("admin", later).claim("roles", List.of("admin")).build().toString().getBytes());
@@ -73,14 +71,14 @@ class AuthTest {
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("no token", null);
         cases.put("alg none", new PlainJWT(Tokens.claims("alice", later).build()).serialize());
-        cases.put("HS512 instead of HS256", Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS512, Tokens.SECRET));
-        cases.put("RS256 instead of HS256", rs256.serialize());
+        cases.put("HS512 instead of HS256", Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS512, TOKENS.secret()));
+        cases.put("RS256 instead of HS256", rs256);
         cases.put("wrong secret", Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS256, "another-secret-that-is-also-long-enough-32b"));
         cases.put("tampered claims", parts[0] + "." + tamperedClaims + "." + parts[2]);
-        cases.put("expired", Tokens.sign(Tokens.claims("alice", Instant.now().minusSeconds(60)).build(), JWSAlgorithm.HS256, Tokens.SECRET));
-        cases.put("not yet valid", Tokens.sign(Tokens.claims("alice", later).notBeforeTime(Date.from(Instant.now().plusSeconds(600))).build(), JWSAlgorithm.HS256, Tokens.SECRET));
-        cases.put("no exp", Tokens.sign(Tokens.claims("alice", null).build(), JWSAlgorithm.HS256, Tokens.SECRET));
-        cases.put("no sub", Tokens.sign(Tokens.claims(null, later).build(), JWSAlgorithm.HS256, Tokens.SECRET));
+        cases.put("expired", TOKENS.sign(Tokens.claims("alice", Instant.now().minusSeconds(60)).build()));
+        cases.put("not yet valid", TOKENS.sign(Tokens.claims("alice", later).notBeforeTime(Date.from(Instant.now().plusSeconds(600))).build()));
+        cases.put("no exp", TOKENS.sign(Tokens.claims("alice", null).build()));
+        cases.put("no sub", TOKENS.sign(Tokens.claims(null, later).build()));
         cases.put("malformed", "not.a.jwt");
         cases.put("garbage", "%%%");
 
@@ -102,26 +100,27 @@ class AuthTest {
 
     @Test
     void ownersAndAdminsReadAndStrangersGet403() throws Exception {
-        assertEquals(200, get("/api/v1/executions/mine/status", Tokens.user("alice")).statusCode());
-        assertEquals(200, get("/api/v1/executions/mine/status", Tokens.admin("root")).statusCode());
-        HttpResponse<String> stranger = get("/api/v1/executions/mine/status", Tokens.user("mallory"));
+        assertEquals(200, get("/api/v1/executions/mine/status", TOKENS.user("alice", Duration.ofHours(1))).statusCode());
+        assertEquals(200, get("/api/v1/executions/mine/status", TOKENS.admin("root", Duration.ofHours(1))).statusCode());
+        HttpResponse<String> stranger = get("/api/v1/executions/mine/status", TOKENS.user("mallory", Duration.ofHours(1)));
         assertEquals(403, stranger.statusCode());
         assertEquals("forbidden", Json.read(stranger.body(), JsonNode.class).get("error").asText());
-        assertEquals(403, get("/api/v1/events/executions/mine", Tokens.user("mallory")).statusCode());
-        try (SseTestClient admin = new SseTestClient(URI.create(base + "/api/v1/events/executions/mine?token=" + Tokens.admin("root")), Map.of())) {
+        assertEquals(403, get("/api/v1/events/executions/mine", TOKENS.user("mallory", Duration.ofHours(1))).statusCode());
+        try (SseClient admin = SseClient.to(URI.create(base + "/api/v1/events/executions/mine?token=" + TOKENS.admin("root", Duration.ofHours(1)))).once().start()) {
             assertEquals("status", admin.await(1, Duration.ofSeconds(5)).get(0).event());
         }
     }
 
     @Test
     void aStrangerWaitingForAnExecutionWhoseOwnerIsNotKnownYetGetsNothingThenForbidden() throws Exception {
-        try (SseTestClient stranger = new SseTestClient(URI.create(base + "/api/v1/events/executions/pending"),
-                Map.of("Authorization", "Bearer " + Tokens.user("mallory")))) {
-            assertEquals(200, stranger.response(Duration.ofSeconds(5)).statusCode());
+        try (SseClient stranger = SseClient.to(URI.create(base + "/api/v1/events/executions/pending"))
+                .bearer(TOKENS.user("mallory", Duration.ofHours(1))).once().start()) {
+            assertTrue(stranger.awaitConnection(1, Duration.ofSeconds(5)));
+            assertEquals(List.of(200), stranger.statuses());
             Thread.sleep(300);
             topology.write("pending", 1, "execution_requested", "alice", false);
-            List<SseTestClient.Frame> events = stranger.await(1, Duration.ofSeconds(5));
-            assertEquals(List.of("error"), events.stream().map(SseTestClient.Frame::event).toList());
+            List<SseEvent> events = stranger.await(1, Duration.ofSeconds(5));
+            assertEquals(List.of("error"), events.stream().map(SseEvent::event).toList());
             assertEquals("forbidden", Json.read(events.get(0).data(), JsonNode.class).get("reason").asText());
             assertTrue(stranger.awaitEnd(Duration.ofSeconds(5)));
         }
@@ -129,10 +128,10 @@ class AuthTest {
 
     @Test
     void aStreamEndsWithTokenExpiredWhenItsTokenExpires() throws Exception {
-        String shortLived = Tokens.sign(Tokens.claims("alice", Instant.now().plusSeconds(2)).build(), JWSAlgorithm.HS256, Tokens.SECRET);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/mine?token=" + shortLived), Map.of())) {
+        String shortLived = TOKENS.sign(Tokens.claims("alice", Instant.now().plusSeconds(2)).build());
+        try (SseClient client = SseClient.to(URI.create(base + "/api/v1/events/executions/mine?token=" + shortLived)).once().start()) {
             assertTrue(client.awaitEnd(Duration.ofSeconds(10)));
-            List<SseTestClient.Frame> events = client.events();
+            List<SseEvent> events = client.events();
             assertEquals("error", events.get(events.size() - 1).event());
             assertEquals("token_expired", Json.read(events.get(events.size() - 1).data(), JsonNode.class).get("reason").asText());
         }

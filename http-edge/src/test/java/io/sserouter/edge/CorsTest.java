@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sserouter.config.ConfigException;
 import io.sserouter.edge.http.CorsRules;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** Cross-origin requests over real HTTP: allowed origins get CORS headers (preflight included), others exactly what no Origin gets. */
 class CorsTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final String APP = "https://app.example.com";
     private static final String STATUS = "/api/v1/executions/cors-owned/status";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -48,7 +51,7 @@ class CorsTest {
 
     private static EdgeSettings settings(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "cors:", "SSE_HTTP_PORT", "0",
-                "SSE_JWT_SECRET", Tokens.SECRET));
+                "SSE_JWT_SECRET", TOKENS.secret()));
         env.putAll(extra);
         return EdgeSettings.fromEnv(env);
     }
@@ -85,7 +88,7 @@ class CorsTest {
 
     @Test
     void anAllowedOriginCanReadAnswersErrorsAndStreams() throws Exception {
-        Map<String, String> alice = Map.of("Origin", APP, "Authorization", "Bearer " + Tokens.user("alice"));
+        Map<String, String> alice = Map.of("Origin", APP, "Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1)));
         HttpResponse<String> ok = send(withCors, "GET", STATUS, alice);
         assertEquals(200, ok.statusCode());
         assertEquals(APP, ok.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
@@ -93,10 +96,11 @@ class CorsTest {
         assertEquals(401, unauthorized.statusCode());
         assertEquals(APP, unauthorized.headers().firstValue("Access-Control-Allow-Origin").orElse(""), "the page can read why");
         assertEquals("Retry-After", unauthorized.headers().firstValue("Access-Control-Expose-Headers").orElse(""));
-        try (SseTestClient stream = new SseTestClient(URI.create("http://127.0.0.1:" + withCors.port() + "/api/v1/events/executions/cors-owned"), alice)) {
-            HttpResponse<?> response = stream.response(Duration.ofSeconds(10));
-            assertEquals(APP, response.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
-            String vary = String.join(",", response.headers().allValues("Vary"));
+        try (SseClient stream = SseClient.to(URI.create("http://127.0.0.1:" + withCors.port() + "/api/v1/events/executions/cors-owned"))
+                .headers(alice).once().start()) {
+            assertTrue(stream.awaitConnection(1, Duration.ofSeconds(10)));
+            assertEquals(APP, stream.header("Access-Control-Allow-Origin").orElse(""));
+            String vary = stream.header("Vary").orElse("");
             assertTrue(vary.contains("Origin") && vary.contains("Accept-Encoding"), "both reasons to vary are kept: " + vary);
             assertEquals("status", stream.await(1, Duration.ofSeconds(10)).get(0).event());
         }
@@ -110,7 +114,7 @@ class CorsTest {
             assertEquals(List.of(), corsHeaders(refused.headers()), origin);
             assertEquals(noOrigin.statusCode(), refused.statusCode(), origin);
             assertEquals(noOrigin.body(), refused.body(), origin);
-            HttpResponse<String> get = send(withCors, "GET", STATUS, Map.of("Origin", origin, "Authorization", "Bearer " + Tokens.user("alice")));
+            HttpResponse<String> get = send(withCors, "GET", STATUS, Map.of("Origin", origin, "Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1))));
             assertEquals(200, get.statusCode(), "served as usual: CORS is the browser's check, not an access control");
             assertEquals(List.of(), corsHeaders(get.headers()), origin);
         }
@@ -123,7 +127,7 @@ class CorsTest {
         assertEquals(405, response.statusCode());
         assertEquals(List.of(), corsHeaders(response.headers()));
         assertFalse(response.headers().firstValue("Vary").isPresent());
-        HttpResponse<String> get = send(withoutCors, "GET", STATUS, Map.of("Origin", APP, "Authorization", "Bearer " + Tokens.user("alice")));
+        HttpResponse<String> get = send(withoutCors, "GET", STATUS, Map.of("Origin", APP, "Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1))));
         assertEquals(200, get.statusCode());
         assertEquals(List.of(), corsHeaders(get.headers()));
     }

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseClientBuilder;
+import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** The edge over real HTTP with a real Redis: wire format, resume, status, health, metrics and bad requests. */
 class EdgeHttpTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static EdgeApp edge;
     private static FakeTopology topology;
@@ -28,7 +34,7 @@ class EdgeHttpTest {
     @BeforeAll
     static void start() {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "http:",
-                "SSE_HTTP_PORT", "0", "SSE_HEARTBEAT_SECONDS", "1", "SSE_CLOSE_LINGER_MS", "200", "SSE_JWT_SECRET", Tokens.SECRET));
+                "SSE_HTTP_PORT", "0", "SSE_HEARTBEAT_SECONDS", "1", "SSE_CLOSE_LINGER_MS", "200", "SSE_JWT_SECRET", TOKENS.secret()));
         edge = EdgeApp.start(settings);
         topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
         base = "http://127.0.0.1:" + edge.port();
@@ -40,10 +46,15 @@ class EdgeHttpTest {
         topology.close();
     }
 
-    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + Tokens.user("alice"));
+    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1)));
 
     private static Map<String, String> alice(String lastEventId) {
-        return Map.of("Authorization", "Bearer " + Tokens.user("alice"), "Last-Event-ID", lastEventId);
+        return Map.of("Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1)), "Last-Event-ID", lastEventId);
+    }
+
+    /** One EventSource connection to {@code path}, no reconnect: what one response carries. */
+    private static SseClientBuilder stream(String path) {
+        return SseClient.to(URI.create(base + path)).once();
     }
 
     static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
@@ -55,53 +66,56 @@ class EdgeHttpTest {
     @Test
     void aStreamStartsWithRetryThenTheSnapshotThenLiveEventsAndHeartbeats() throws Exception {
         topology.writeAll("h1", 2, false);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h1"), ALICE)) {
-            HttpResponse<?> response = client.response(WAIT);
-            assertEquals(200, response.statusCode());
-            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
-            assertEquals("no-cache", response.headers().firstValue("Cache-Control").orElse(""));
-            assertEquals("no", response.headers().firstValue("X-Accel-Buffering").orElse(""));
+        List<String> fields = new CopyOnWriteArrayList<>();
+        try (SseClient client = stream("/api/v1/events/executions/h1").headers(ALICE).listener(SseClient.Listener.recording(fields)).start()) {
+            assertTrue(client.awaitConnection(1, WAIT));
+            assertEquals(List.of(200), client.statuses());
+            assertTrue(client.header("Content-Type").orElse("").startsWith("text/event-stream"));
+            assertEquals("no-cache", client.header("Cache-Control").orElse(""));
+            assertEquals("no", client.header("X-Accel-Buffering").orElse(""));
             client.await(1, WAIT);
             topology.write("h1", 3, "pod_running", "alice", false);
-            List<SseTestClient.Frame> events = client.await(2, WAIT);
-            assertEquals("3000", client.all().get(0).retry(), "retry hint first");
-            assertEquals(new SseTestClient.Frame("2", "status", events.get(0).data(), null, null), events.get(0));
-            assertEquals(new SseTestClient.Frame("3", "pod_running", FakeTopology.envelope("h1", 3, "pod_running"), null, null), events.get(1));
+            List<SseEvent> events = client.await(2, WAIT);
+            assertEquals("retry: 3000", fields.get(0), "retry hint first");
+            assertEquals(List.of("2", "status"), List.of(events.get(0).id(), events.get(0).event()));
+            assertEquals(List.of("3", "pod_running", FakeTopology.envelope("h1", 3, "pod_running")),
+                    List.of(events.get(1).id(), events.get(1).event(), events.get(1).data()));
             Thread.sleep(1_500);
-            assertTrue(client.all().stream().anyMatch(f -> "ping".equals(f.comment())), "heartbeat comment");
+            assertTrue(client.comments().contains("ping"), "heartbeat comment");
         }
     }
 
     @Test
     void resumingByHeaderOrQueryGetsExactlyTheMissedEvents() throws Exception {
         topology.writeAll("h2", 5, false);
-        try (SseTestClient header = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2"), alice("2"));
-             SseTestClient query = new SseTestClient(URI.create(base + "/api/v1/events/executions/h2?lastEventId=4&token=" + Tokens.user("alice")), Map.of())) {
-            assertEquals(List.of("3", "4", "5"), header.await(3, WAIT).stream().map(SseTestClient.Frame::id).toList());
-            assertEquals(List.of("5"), query.await(1, WAIT).stream().map(SseTestClient.Frame::id).toList());
+        try (SseClient header = stream("/api/v1/events/executions/h2").headers(ALICE).lastEventId("2").start();
+             SseClient query = stream("/api/v1/events/executions/h2?lastEventId=4&token=" + TOKENS.user("alice", Duration.ofHours(1))).start()) {
+            assertEquals(List.of("3", "4", "5"), header.await(3, WAIT).stream().map(SseEvent::id).toList());
+            assertEquals(List.of("5"), query.await(1, WAIT).stream().map(SseEvent::id).toList());
         }
     }
 
     @Test
     void aClosedExecutionsStreamEnds() throws Exception {
         topology.writeAll("h3", 4, true);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h3"), alice("1"))) {
+        try (SseClient client = stream("/api/v1/events/executions/h3").headers(ALICE).lastEventId("1").start()) {
             assertTrue(client.awaitEnd(WAIT), "the response ends");
-            assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseTestClient.Frame::id).toList());
+            assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseEvent::id).toList());
         }
     }
 
     @Test
     void aStreamOpenedBeforeTheFirstEventGetsEveryEventFromSeqOne() throws Exception {
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h10"), ALICE)) {
-            assertEquals(200, client.response(WAIT).statusCode()); // subscribed before the response starts
+        try (SseClient client = stream("/api/v1/events/executions/h10").headers(ALICE).start()) {
+            assertTrue(client.awaitConnection(1, WAIT)); // subscribed before the response starts
+            assertEquals(List.of(200), client.statuses());
             topology.write("h10", 1, "execution_requested", "alice", false);
             topology.write("h10", 2, "execution_queued", "alice", false);
-            List<SseTestClient.Frame> events = client.await(2, WAIT);
+            List<SseEvent> events = client.await(2, WAIT);
             Thread.sleep(200);
-            assertEquals(List.of("execution_requested", "execution_queued"), client.events().stream().map(SseTestClient.Frame::event).toList());
-            assertEquals(new SseTestClient.Frame("1", "execution_requested", FakeTopology.envelope("h10", 1, "execution_requested"), null, null),
-                    events.get(0));
+            assertEquals(List.of("execution_requested", "execution_queued"), client.events().stream().map(SseEvent::event).toList());
+            assertEquals(List.of("1", "execution_requested", FakeTopology.envelope("h10", 1, "execution_requested")),
+                    List.of(events.get(0).id(), events.get(0).event(), events.get(0).data()));
         }
     }
 
@@ -144,11 +158,11 @@ class EdgeHttpTest {
             assertEquals(c.getValue().equals("not_found") ? 404 : 400, response.statusCode(), c.getKey());
             assertEquals(c.getValue(), Json.read(response.body(), JsonNode.class).get("error").asText(), c.getKey());
         }
-        HttpResponse<String> stranger = get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + Tokens.user("bob")));
+        HttpResponse<String> stranger = get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + TOKENS.user("bob", Duration.ofHours(1))));
         assertEquals(403, stranger.statusCode());
         assertEquals("forbidden", Json.read(stranger.body(), JsonNode.class).get("error").asText());
         assertEquals(401, get("/api/v1/executions/h13/events", Map.of()).statusCode());
-        assertEquals(200, get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + Tokens.admin("root"))).statusCode());
+        assertEquals(200, get("/api/v1/executions/h13/events", Map.of("Authorization", "Bearer " + TOKENS.admin("root", Duration.ofHours(1)))).statusCode());
     }
 
     private static List<Long> seqs(JsonNode eventLog) {
@@ -186,7 +200,7 @@ class EdgeHttpTest {
 
             redis.set(heartbeat, String.valueOf(System.currentTimeMillis() - 120_000));
             assertTrue(awaitPipeline("h9", false).at("/pipeline/heartbeat_age_seconds").asLong() >= 120, "a stopped pipeline shows");
-            try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h9"), ALICE)) {
+            try (SseClient client = stream("/api/v1/events/executions/h9").headers(ALICE).start()) {
                 JsonNode status = Json.read(client.await(1, WAIT).get(0).data(), JsonNode.class);
                 assertTrue(status.at("/pipeline/stalled").asBoolean(), "the status event says the same: " + status);
             }
@@ -209,7 +223,7 @@ class EdgeHttpTest {
 
     @Test
     void aUserListsTheirMostRecentlyActiveExecutionsNewestFirst() throws Exception {
-        Map<String, String> lister = Map.of("Authorization", "Bearer " + Tokens.user("lister"));
+        Map<String, String> lister = Map.of("Authorization", "Bearer " + TOKENS.user("lister", Duration.ofHours(1)));
         topology.write("ls1", 1, "execution_requested", "lister", false);
         Thread.sleep(5);
         topology.write("ls2", 1, "execution_requested", "lister", false);
@@ -229,7 +243,7 @@ class EdgeHttpTest {
         HttpResponse<String> stranger = get("/api/v1/executions?user=other", lister);
         assertEquals(403, stranger.statusCode());
         assertEquals("forbidden", Json.read(stranger.body(), JsonNode.class).get("error").asText());
-        JsonNode asAdmin = Json.read(get("/api/v1/executions?user=other", Map.of("Authorization", "Bearer " + Tokens.admin("root"))).body(), JsonNode.class);
+        JsonNode asAdmin = Json.read(get("/api/v1/executions?user=other", Map.of("Authorization", "Bearer " + TOKENS.admin("root", Duration.ofHours(1)))).body(), JsonNode.class);
         assertEquals(List.of("ls3"), asAdmin.get("executions").findValuesAsText("execution_id"));
         for (String bad : List.of("?limit=0", "?limit=101", "?limit=abc", "?user=a%20b")) {
             HttpResponse<String> response = get("/api/v1/executions" + bad, lister);
@@ -248,12 +262,12 @@ class EdgeHttpTest {
     @Test
     void closedStreamsLeaveNoTimersBehind() throws Exception {
         int before = edge.queuedTimers();
-        List<SseTestClient> clients = new java.util.ArrayList<>();
+        List<SseClient> clients = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
             topology.writeAll("done" + i, 2, true); // finished: each stream ends by itself after the linger
-            clients.add(new SseTestClient(URI.create(base + "/api/v1/events/executions/done" + i), ALICE));
+            clients.add(stream("/api/v1/events/executions/done" + i).headers(ALICE).start());
         }
-        for (SseTestClient client : clients) {
+        for (SseClient client : clients) {
             assertTrue(client.awaitEnd(WAIT));
             client.close();
         }
@@ -290,15 +304,15 @@ class EdgeHttpTest {
     void notificationsBringTheLatestBroadcastsThenTheUsersOwnLiveMessages() throws Exception {
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
             redis.hset("http:broadcast:latest", "version", "{\"event_type\":\"version\",\"data\":{\"version\":\"1.2\"}}");
-            try (SseTestClient alice = new SseTestClient(URI.create(base + "/api/v1/events/notifications?token=" + Tokens.user("alice")), Map.of())) {
-                List<SseTestClient.Frame> first = alice.await(1, WAIT);
+            try (SseClient alice = stream("/api/v1/events/notifications?token=" + TOKENS.user("alice", Duration.ofHours(1))).start()) {
+                List<SseEvent> first = alice.await(1, WAIT);
                 assertEquals("version", first.get(0).event());
                 redis.publish("http:notif:bob", "{\"user_id\":\"bob\",\"event_type\":\"quota\"}");
                 redis.publish("http:notif:alice", "{\"user_id\":\"alice\",\"event_type\":\"quota\",\"data\":{\"used\":90}}");
                 redis.publish("http:broadcast", "{\"event_type\":\"maintenance\",\"data\":{}}");
-                List<SseTestClient.Frame> events = alice.await(3, WAIT);
+                List<SseEvent> events = alice.await(3, WAIT);
                 Thread.sleep(200);
-                assertEquals(List.of("version", "quota", "maintenance"), alice.events().stream().map(SseTestClient.Frame::event).toList());
+                assertEquals(List.of("version", "quota", "maintenance"), alice.events().stream().map(SseEvent::event).toList());
                 assertEquals("alice", Json.read(events.get(1).data(), JsonNode.class).get("user_id").asText(), "only the token's own user");
             }
         }
@@ -310,7 +324,7 @@ class EdgeHttpTest {
         assertEquals(200, get("/health/live", Map.of()).statusCode());
         assertEquals(200, get("/health/ready", Map.of()).statusCode());
         topology.writeAll("h5", 1, false);
-        try (SseTestClient client = new SseTestClient(URI.create(base + "/api/v1/events/executions/h5"), ALICE)) {
+        try (SseClient client = stream("/api/v1/events/executions/h5").headers(ALICE).start()) {
             client.await(1, WAIT);
             System.gc(); // gauges must survive a collection
             String metrics = get("/metrics", Map.of()).body();

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,19 +18,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** SIGTERM's graceful path: not ready at once, streams told to move, new streams refused, the rest closed, bounded. */
 class EdgeShutdownTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + Tokens.user("alice"));
-    private final List<SseTestClient> clients = new ArrayList<>();
+    private static final Map<String, String> ALICE = Map.of("Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1)));
+    private final List<SseClient> clients = new ArrayList<>();
+    /** Each client's events and retry: fields, in the order they came. */
+    private final Map<SseClient, List<String>> fields = new ConcurrentHashMap<>();
     private FakeTopology topology;
 
     @AfterEach
     void cleanUp() {
-        clients.forEach(SseTestClient::close);
+        clients.forEach(SseClient::close);
         if (topology != null) {
             topology.close();
         }
@@ -35,13 +43,17 @@ class EdgeShutdownTest {
 
     private EdgeApp start(String prefix, int graceSeconds) {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", prefix,
-                "SSE_HTTP_PORT", "0", "SSE_SHUTDOWN_GRACE_SECONDS", String.valueOf(graceSeconds), "SSE_JWT_SECRET", Tokens.SECRET));
+                "SSE_HTTP_PORT", "0", "SSE_SHUTDOWN_GRACE_SECONDS", String.valueOf(graceSeconds), "SSE_JWT_SECRET", TOKENS.secret()));
         topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
         return EdgeApp.start(settings);
     }
 
-    private SseTestClient follow(EdgeApp edge, String execution) {
-        SseTestClient client = new SseTestClient(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution), ALICE);
+    /** A stream that stays after the shutdown event (so the test sees what follows it), without reconnecting. */
+    private SseClient follow(EdgeApp edge, String execution) {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        SseClient client = SseClient.to(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution))
+                .headers(ALICE).once().ignoreShutdown().listener(SseClient.Listener.recording(seen)).start();
+        fields.put(client, seen);
         clients.add(client);
         return client;
     }
@@ -52,17 +64,9 @@ class EdgeShutdownTest {
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static SseTestClient.Frame awaitEvent(SseTestClient client, String event) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (SseTestClient.Frame frame : client.events()) {
-                if (event.equals(frame.event())) {
-                    return frame;
-                }
-            }
-            client.await(client.events().size() + 1, Duration.ofMillis(100));
-        }
-        throw new AssertionError("no " + event + " event; got " + client.all());
+    private static SseEvent awaitEvent(SseClient client, String event) throws InterruptedException {
+        return client.awaitEvent(e -> event.equals(e.event()), WAIT)
+                .orElseThrow(() -> new AssertionError("no " + event + " event; got " + client.events()));
     }
 
     @Test
@@ -70,22 +74,23 @@ class EdgeShutdownTest {
         EdgeApp edge = start("shut1:", 3);
         topology.writeAll("d1", 2, false);
         topology.writeAll("d2", 2, false);
-        List<SseTestClient> open = List.of(follow(edge, "d1"), follow(edge, "d2"), follow(edge, "d1"));
-        open.forEach(c -> assertEquals("status", c.await(1, WAIT).get(0).event()));
+        List<SseClient> open = List.of(follow(edge, "d1"), follow(edge, "d2"), follow(edge, "d1"));
+        for (SseClient client : open) {
+            assertEquals("status", client.await(1, WAIT).get(0).event());
+        }
         assertEquals(200, get(edge, "/health/ready", Map.of()).statusCode());
 
         long started = System.nanoTime();
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(edge::shutdown);
 
-        for (SseTestClient client : open) {
-            SseTestClient.Frame shutdown = awaitEvent(client, "shutdown");
+        for (SseClient client : open) {
+            SseEvent shutdown = awaitEvent(client, "shutdown");
             JsonNode data = Json.MAPPER.readTree(shutdown.data());
             assertEquals("draining", data.get("reason").asText());
             long delay = data.get("reconnect_after_ms").asLong();
             assertTrue(delay >= 0 && delay < 3_000, "reconnect delay within the grace period: " + delay);
-            List<SseTestClient.Frame> all = client.all();
-            SseTestClient.Frame before = all.get(all.indexOf(shutdown) - 1);
-            assertEquals(String.valueOf(delay), before.retry(), "a retry: hint of the same delay comes first");
+            List<String> seen = fields.get(client);
+            assertEquals("retry: " + delay, seen.get(seen.indexOf("event: shutdown") - 1), "a retry: hint of the same delay comes first");
         }
         HttpResponse<String> ready = get(edge, "/health/ready", Map.of());
         assertEquals(503, ready.statusCode());
@@ -100,7 +105,7 @@ class EdgeShutdownTest {
 
         stopped.get(20, java.util.concurrent.TimeUnit.SECONDS);
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
-        for (SseTestClient client : open) {
+        for (SseClient client : open) {
             assertTrue(client.awaitEnd(WAIT), "stream closed at the end of the grace period");
         }
         assertTrue(tookMillis >= 2_500, "clients that stay get the grace period: " + tookMillis + " ms");
@@ -110,12 +115,14 @@ class EdgeShutdownTest {
     void clientsThatLeaveWhenToldLetTheDrainFinishBeforeTheGracePeriod() throws Exception {
         EdgeApp edge = start("shut2:", 30);
         topology.writeAll("q1", 1, false);
-        List<SseTestClient> open = List.of(follow(edge, "q1"), follow(edge, "q1"));
-        open.forEach(c -> c.await(1, WAIT));
+        List<SseClient> open = List.of(follow(edge, "q1"), follow(edge, "q1"));
+        for (SseClient client : open) {
+            client.await(1, WAIT);
+        }
 
         long started = System.nanoTime();
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(edge::shutdown);
-        for (SseTestClient client : open) {
+        for (SseClient client : open) {
             awaitEvent(client, "shutdown");
             client.close(); // a well-behaved client moves on at once
         }

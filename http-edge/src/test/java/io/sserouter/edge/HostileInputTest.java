@@ -10,13 +10,14 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.PlainJWT;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.Test;
  * JSON reason, never a 5xx, a stack trace or an HTML page, and the edge keeps serving well-behaved clients.
  */
 class HostileInputTest {
+    /** HS256 with a secret long enough to sign the HS512 tokens that must be refused. */
+    private static final Tokens TOKENS = Tokens.hs256("hs256-secret-of-sixty-four-bytes-so-that-hs512-tokens-can-be-made");
     private static final String EVENTS = "/api/v1/events/executions/";
     private static final String STATUS = "/api/v1/executions/hostile-owned/status";
     private static EdgeApp edge;
@@ -40,7 +43,7 @@ class HostileInputTest {
     @BeforeAll
     static void start() {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "hostile:",
-                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", Tokens.SECRET, "SSE_CORS_ALLOWED_ORIGINS", "https://app.example.com"));
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_CORS_ALLOWED_ORIGINS", "https://app.example.com"));
         edge = EdgeApp.start(settings);
         topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100);
         topology.writeAll("hostile-owned", 2, false);
@@ -75,7 +78,7 @@ class HostileInputTest {
 
     @Test
     void eachKindOfBadInputGetsItsOwnCode() throws Exception {
-        String alice = bearer(Tokens.user("alice"));
+        String alice = bearer(TOKENS.user("alice", Duration.ofHours(1)));
         Map<String, String> cases = new LinkedHashMap<>(); // request -> status and code
         cases.put(get(STATUS, "X-Big: " + "a".repeat(9_000)), "431 headers_too_large");
         cases.put(get(STATUS + "?q=" + "a".repeat(9_000)), "414 uri_too_long");
@@ -119,7 +122,7 @@ class HostileInputTest {
     @Test
     void theHeaderSizeLimitIsTheConfiguredOne() throws Exception {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "hostile:",
-                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", Tokens.SECRET, "SSE_MAX_HEADER_BYTES", "2048"));
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_MAX_HEADER_BYTES", "2048"));
         try (EdgeApp small = EdgeApp.start(settings)) {
             String header = "X-Pad: " + "p".repeat(3_000);
             assertEquals(401, RawHttp.send(edge.port(), get(STATUS, header)).status(), "3 KB of headers pass the default limit");
@@ -154,28 +157,29 @@ class HostileInputTest {
         }
         System.out.println("hostile requests: " + requests + ", statuses " + statuses);
 
-        try (SseTestClient client = new SseTestClient(URI.create("http://127.0.0.1:" + edge.port() + EVENTS + "hostile-owned"),
-                Map.of("Authorization", "Bearer " + Tokens.user("alice"), "Last-Event-ID", "1"))) {
-            assertEquals(200, client.response(Duration.ofSeconds(10)).statusCode());
+        try (SseClient client = SseClient.to(URI.create("http://127.0.0.1:" + edge.port() + EVENTS + "hostile-owned"))
+                .bearer(TOKENS.user("alice", Duration.ofHours(1))).lastEventId("1").once().start()) {
+            assertTrue(client.awaitConnection(1, Duration.ofSeconds(10)));
+            assertEquals(List.of(200), client.statuses());
             assertEquals("2", client.await(1, Duration.ofSeconds(10)).get(0).id(), "a valid client is served normally");
         }
-        RawHttp.Response status = RawHttp.send(edge.port(), get(STATUS, bearer(Tokens.user("alice"))));
+        RawHttp.Response status = RawHttp.send(edge.port(), get(STATUS, bearer(TOKENS.user("alice", Duration.ofHours(1)))));
         assertEquals(200, status.status());
         assertEquals(2, Json.read(status.body(), JsonNode.class).get("last_seq").asLong());
     }
 
     private static List<String> invalidTokens() {
         Instant later = Instant.now().plusSeconds(3600);
-        String good = Tokens.user("alice");
+        String good = TOKENS.user("alice", Duration.ofHours(1));
         String[] parts = good.split("\\.");
         return List.of(
                 new PlainJWT(Tokens.claims("alice", later).build()).serialize(),
-                Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS512, Tokens.SECRET),
+                Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS512, TOKENS.secret()),
                 Tokens.sign(Tokens.claims("alice", later).build(), JWSAlgorithm.HS256, "another-secret-that-is-also-long-enough-32b"),
-                Tokens.sign(Tokens.claims("alice", Instant.now().minusSeconds(60)).build(), JWSAlgorithm.HS256, Tokens.SECRET),
-                Tokens.sign(Tokens.claims("alice", later).notBeforeTime(Date.from(later)).build(), JWSAlgorithm.HS256, Tokens.SECRET),
-                Tokens.sign(Tokens.claims(null, later).build(), JWSAlgorithm.HS256, Tokens.SECRET),
-                Tokens.sign(Tokens.claims("bad id!", later).build(), JWSAlgorithm.HS256, Tokens.SECRET),
+                TOKENS.sign(Tokens.claims("alice", Instant.now().minusSeconds(60)).build()),
+                TOKENS.sign(Tokens.claims("alice", later).notBeforeTime(Date.from(later)).build()),
+                TOKENS.sign(Tokens.claims(null, later).build()),
+                TOKENS.sign(Tokens.claims("bad id!", later).build()),
                 parts[0] + "." + parts[1] + ".",
                 parts[0] + "." + parts[1],
                 parts[0] + "." + parts[1] + "." + parts[2].substring(1),

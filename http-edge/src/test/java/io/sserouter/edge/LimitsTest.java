@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,18 +22,20 @@ import redis.clients.jedis.Jedis;
 
 /** Per-user limits hold across two edge instances sharing one Redis. */
 class LimitsTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static EdgeSettings settings(String prefix, String maxPerUser, String ratePerMinute) {
         return EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", prefix, "SSE_HTTP_PORT", "0",
-                "SSE_JWT_SECRET", Tokens.SECRET, "SSE_HEARTBEAT_SECONDS", "1",
+                "SSE_JWT_SECRET", TOKENS.secret(), "SSE_HEARTBEAT_SECONDS", "1",
                 "SSE_MAX_CONNECTIONS_PER_USER", maxPerUser, "SSE_CONNECT_RATE_PER_MINUTE", ratePerMinute));
     }
 
-    private static SseTestClient open(EdgeApp edge, String token) {
+    private static SseClient open(EdgeApp edge, String token) throws InterruptedException {
         return open(edge, token, "lim");
     }
 
-    private static SseTestClient open(EdgeApp edge, String token, String execution) {
-        SseTestClient client = new SseTestClient(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution + "?token=" + token), Map.of());
+    private static SseClient open(EdgeApp edge, String token, String execution) throws InterruptedException {
+        SseClient client = SseClient.to(URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + execution + "?token=" + token))
+                .once().start();
         client.await(1, Duration.ofSeconds(10));
         return client;
     }
@@ -38,36 +43,36 @@ class LimitsTest {
     @Test
     void theUsersOldestStreamIsClosedWhenTheLimitIsPassedOnAnotherInstance() throws Exception {
         EdgeSettings settings = settings("lim-a:", "3", "1000");
-        List<SseTestClient> clients = new ArrayList<>();
+        List<SseClient> clients = new ArrayList<>();
         try (EdgeApp a = EdgeApp.start(settings); EdgeApp b = EdgeApp.start(settings);
              FakeTopology topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 100)) {
             topology.writeAll("lim", 1, false);
             topology.write("lim-bob", 1, "pod_running", "bob", false);
-            String alice = Tokens.user("alice");
+            String alice = TOKENS.user("alice", Duration.ofHours(1));
             for (int i = 0; i < 3; i++) {
                 clients.add(open(a, alice));
                 Thread.sleep(20); // distinct opening times: "oldest" is well defined
             }
-            SseTestClient bob = open(b, Tokens.user("bob"), "lim-bob");
+            SseClient bob = open(b, TOKENS.user("bob", Duration.ofHours(1)), "lim-bob");
             clients.add(bob);
             assertEquals(3, a.openStreams());
 
             clients.add(open(b, alice)); // the fourth of alice's, on the other instance
-            SseTestClient oldest = clients.get(0);
+            SseClient oldest = clients.get(0);
             assertTrue(oldest.awaitEnd(Duration.ofSeconds(10)), "alice's oldest stream is closed");
-            SseTestClient.Frame last = oldest.events().get(oldest.events().size() - 1);
+            SseEvent last = oldest.events().get(oldest.events().size() - 1);
             assertEquals("error", last.event());
             assertEquals("connection_limit", Json.read(last.data(), JsonNode.class).get("reason").asText());
             Thread.sleep(300);
             assertEquals(2, a.openStreams(), "alice's other streams stay");
             assertEquals(2, b.openStreams(), "bob's stream is not alice's limit");
 
-            SseTestClient admin = open(a, Tokens.admin("alice")); // admins have a higher limit
+            SseClient admin = open(a, TOKENS.admin("alice", Duration.ofHours(1))); // admins have a higher limit
             clients.add(admin);
             Thread.sleep(300);
             assertEquals(3, a.openStreams());
         } finally {
-            clients.forEach(SseTestClient::close);
+            clients.forEach(SseClient::close);
         }
     }
 
@@ -75,7 +80,7 @@ class LimitsTest {
     void connectionAttemptsBeyondTheRateGet429WithRetryAfterOnAnyInstance() throws Exception {
         EdgeSettings settings = settings("lim-b:", "100", "5");
         try (EdgeApp a = EdgeApp.start(settings); EdgeApp b = EdgeApp.start(settings)) {
-            String carol = Tokens.user("carol");
+            String carol = TOKENS.user("carol", Duration.ofHours(1));
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<java.io.InputStream> limited = null;
             int admitted = 0;
@@ -107,7 +112,7 @@ class LimitsTest {
             redis.set(settings.redis().keys().streamSlots("dave"), "not-a-slot-set");
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
-                    + "/api/v1/events/executions/slot-x?token=" + Tokens.user("dave"))).timeout(Duration.ofSeconds(5)).build(),
+                    + "/api/v1/events/executions/slot-x?token=" + TOKENS.user("dave", Duration.ofHours(1)))).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertTrue(response.statusCode() >= 500, "the stream is refused: " + response.statusCode());
             long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
@@ -131,7 +136,7 @@ class LimitsTest {
             String counter = settings.redis().keys().connectRate("erin", System.currentTimeMillis() / 60_000);
             redis.set(counter, "3"); // what a count whose expiry was never set leaves behind
             HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + edge.port() + "/api/v1/events/executions/nothing-yet?token=" + Tokens.user("erin"))).timeout(Duration.ofSeconds(5)).build(),
+                    + edge.port() + "/api/v1/events/executions/nothing-yet?token=" + TOKENS.user("erin", Duration.ofHours(1)))).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, response.statusCode());
             response.body().close();

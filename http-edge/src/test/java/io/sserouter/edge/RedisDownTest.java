@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.Tokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,16 +27,17 @@ import org.junit.jupiter.api.Test;
  * and recovers by itself when Redis comes back.
  */
 class RedisDownTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + Tokens.user("alice")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + TOKENS.user("alice", Duration.ofHours(1))).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void unreachableRedisGives503WithRetryAfterThenRecovers() throws Exception {
-        int redisPort = RedisProcess.freePort();
+        int redisPort = FreePorts.any();
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", "redis://127.0.0.1:" + redisPort, "SSE_HTTP_PORT", "0",
-                "SSE_JWT_SECRET", Tokens.SECRET));
+                "SSE_JWT_SECRET", TOKENS.secret()));
         try (EdgeApp edge = EdgeApp.start(settings)) {
             assertEquals(503, get(edge.port(), "/health/ready").statusCode());
             for (String path : new String[] {"/api/v1/events/executions/e-1", "/api/v1/events/notifications", "/api/v1/executions/e-1/status"}) {
@@ -60,7 +63,7 @@ class RedisDownTest {
         ExecutorService pool = Executors.newFixedThreadPool(24);
         try (RedisProcess redis = RedisProcess.start();
              EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(Map.of("REDIS_URL", redis.url(), "SSE_HTTP_PORT", "0",
-                     "SSE_JWT_SECRET", Tokens.SECRET)))) {
+                     "SSE_JWT_SECRET", TOKENS.secret())))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (get(edge.port(), "/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
                 Thread.sleep(100);

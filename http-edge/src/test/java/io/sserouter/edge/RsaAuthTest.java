@@ -6,24 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
-import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import io.sserouter.config.ConfigException;
 import io.sserouter.contract.Json;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,6 +44,8 @@ import org.junit.jupiter.api.Test;
 
 /** RS256 with a configured public key or a JWKS served over real HTTP: the attack matrix, kid rotation, a key server that is down. */
 class RsaAuthTest {
+    /** HS256 with a secret long enough to sign the HS512 tokens that must be refused. */
+    private static final Tokens TOKENS = Tokens.hs256("hs256-secret-of-sixty-four-bytes-so-that-hs512-tokens-can-be-made");
     private static final String STATUS = "/api/v1/executions/rsa-owned/status";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static RSAKey key;
@@ -74,29 +72,17 @@ class RsaAuthTest {
         return EdgeSettings.fromEnv(env);
     }
 
-    static String pem(RSAKey rsa) throws JOSEException {
-        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(rsa.toRSAPublicKey().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    static String pem(RSAKey rsa) {
+        return Tokens.publicKeyPem(rsa);
     }
 
     static JWTClaimsSet.Builder alice() {
         return Tokens.claims("alice", Instant.now().plusSeconds(3600));
     }
 
-    static String rs256(RSAKey signer, String kid, JWTClaimsSet claims) throws JOSEException {
-        return sign(signer, JWSAlgorithm.RS256, kid, claims);
-    }
-
-    static String sign(RSAKey signer, JWSAlgorithm alg, String kid, JWTClaimsSet claims) throws JOSEException {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), claims);
-        jwt.sign(new RSASSASigner(signer));
-        return jwt.serialize();
-    }
-
-    static String hs256(byte[] secret, JWTClaimsSet claims) throws JOSEException {
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
-        jwt.sign(new MACSigner(secret));
-        return jwt.serialize();
+    /** RS256 by {@code signer} with {@code kid} in the header (none when null), whatever kid the key itself has. */
+    static String rs256(RSAKey signer, String kid, JWTClaimsSet claims) {
+        return Tokens.rs256(new RSAKey.Builder(signer).keyID(kid).build()).sign(claims);
     }
 
     static HttpResponse<String> get(EdgeApp edge, String token) throws Exception {
@@ -132,10 +118,10 @@ class RsaAuthTest {
         Map<String, String> attacks = new LinkedHashMap<>();
         attacks.put("alg none", new PlainJWT(alice().build()).serialize() + " invalid_token");
         attacks.put("HS256 with the public key PEM as HMAC secret",
-                hs256(pem(key).getBytes(StandardCharsets.US_ASCII), alice().build()) + " invalid_token");
-        attacks.put("HS256 with the public key DER as HMAC secret", hs256(key.toRSAPublicKey().getEncoded(), alice().build()) + " invalid_token");
-        attacks.put("RS512 by the right key", sign(key, JWSAlgorithm.RS512, kid, alice().build()) + " invalid_token");
-        attacks.put("PS256 by the right key", sign(key, JWSAlgorithm.PS256, kid, alice().build()) + " invalid_token");
+                Tokens.sign(alice().build(), JWSAlgorithm.HS256, pem(key).getBytes(StandardCharsets.US_ASCII)) + " invalid_token");
+        attacks.put("HS256 with the public key DER as HMAC secret", Tokens.sign(alice().build(), JWSAlgorithm.HS256, key.toRSAPublicKey().getEncoded()) + " invalid_token");
+        attacks.put("RS512 by the right key", Tokens.sign(alice().build(), JWSAlgorithm.RS512, new RSAKey.Builder(key).keyID(kid).build()) + " invalid_token");
+        attacks.put("PS256 by the right key", Tokens.sign(alice().build(), JWSAlgorithm.PS256, new RSAKey.Builder(key).keyID(kid).build()) + " invalid_token");
         attacks.put("signed by another RSA key", rs256(otherKey, kid, alice().build()) + " invalid_token");
         attacks.put("tampered claims", parts[0] + "." + forgedClaims + "." + parts[2] + " invalid_token");
         attacks.put("signature stripped", parts[0] + "." + parts[1] + ". malformed_token");
@@ -151,7 +137,7 @@ class RsaAuthTest {
             assertEquals(200, get(edge, rs256(key, null, alice().build())).statusCode(), "RS256 without kid");
             assertEquals(200, get(edge, rs256(key, "any", alice().build())).statusCode(), "one fixed key: any kid names it");
             Map<String, String> attacks = matrix("k1");
-            attacks.put("HS256 with the test secret (HS256 not configured)", Tokens.user("alice") + " invalid_token");
+            attacks.put("HS256 with the test secret (HS256 not configured)", TOKENS.user("alice", Duration.ofHours(1)) + " invalid_token");
             assertRefused(edge, attacks);
         }
     }
@@ -173,12 +159,12 @@ class RsaAuthTest {
     void duringAMigrationBothAlgorithmsPassButEachOnlyWithItsOwnKey() throws Exception {
         Path file = Files.createTempFile("edge-key", ".pem");
         Files.writeString(file, pem(key));
-        try (EdgeApp edge = EdgeApp.start(settings("rsa:", Map.of("SSE_JWT_PUBLIC_KEY_FILE", file.toString(), "SSE_JWT_SECRET", Tokens.SECRET)))) {
+        try (EdgeApp edge = EdgeApp.start(settings("rsa:", Map.of("SSE_JWT_PUBLIC_KEY_FILE", file.toString(), "SSE_JWT_SECRET", TOKENS.secret())))) {
             assertEquals(200, get(edge, rs256(key, "k1", alice().build())).statusCode(), "RS256 by the configured key");
-            assertEquals(200, get(edge, Tokens.user("alice")).statusCode(), "HS256 by the configured secret");
+            assertEquals(200, get(edge, TOKENS.user("alice", Duration.ofHours(1))).statusCode(), "HS256 by the configured secret");
             assertRefused(edge, Map.of(
-                    "HS256 with the public key PEM as secret", hs256(pem(key).getBytes(StandardCharsets.US_ASCII), alice().build()) + " invalid_token",
-                    "HS512 with the secret", Tokens.sign(alice().build(), JWSAlgorithm.HS512, Tokens.SECRET) + " invalid_token",
+                    "HS256 with the public key PEM as secret", Tokens.sign(alice().build(), JWSAlgorithm.HS256, pem(key).getBytes(StandardCharsets.US_ASCII)) + " invalid_token",
+                    "HS512 with the secret", Tokens.sign(alice().build(), JWSAlgorithm.HS512, TOKENS.secret()) + " invalid_token",
                     "RS256 by another key", rs256(otherKey, "k1", alice().build()) + " invalid_token"));
         } finally {
             Files.deleteIfExists(file);
@@ -187,7 +173,7 @@ class RsaAuthTest {
 
     @Test
     void aJwksIsFollowedByKidRefetchedForANewKidAndNotHammeredByForgedOnes() throws Exception {
-        try (Jwks jwks = new Jwks(freePort())) {
+        try (Jwks jwks = new Jwks(FreePorts.any())) {
             jwks.serve(key);
             jwks.start();
             try (EdgeApp edge = EdgeApp.start(settings("rsa:", jwksEnv(jwks)))) {
@@ -217,7 +203,7 @@ class RsaAuthTest {
 
     @Test
     void aJwksDownAtStartGives503UntilItAnswersThenTheEdgeRecoversByItself() throws Exception {
-        int port = freePort();
+        int port = FreePorts.any();
         try (Jwks jwks = new Jwks(port); EdgeApp edge = EdgeApp.start(settings("rsa:", jwksEnv(jwks)))) {
             String token = rs256(key, "k1", alice().build());
             HttpResponse<String> down = get(edge, token);
@@ -225,7 +211,7 @@ class RsaAuthTest {
             assertEquals("auth_unavailable", error(down));
             assertTrue(down.headers().firstValue("Retry-After").isPresent());
             assertEquals("malformed_token", error(get(edge, "not.a.jwt")), "what needs no key is still answered");
-            assertEquals("invalid_token", error(get(edge, Tokens.user("alice"))), "HS256 is not configured: no key is looked up");
+            assertEquals("invalid_token", error(get(edge, TOKENS.user("alice", Duration.ofHours(1)))), "HS256 is not configured: no key is looked up");
             jwks.serve(key);
             jwks.start();
             assertEquals(200, awaitStatus(edge, token, 200).statusCode(), "recovers once the key server answers");
@@ -265,12 +251,6 @@ class RsaAuthTest {
             response = get(edge, token);
         }
         return response;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** A key server on a fixed free port, so it can be absent at first and appear later at the same URL. */

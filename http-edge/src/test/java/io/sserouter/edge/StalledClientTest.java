@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.testkit.Infra;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * queue in its own bounded buffer, and when that overflows it is disconnected.
  */
 class StalledClientTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     @Test
     void aClientThatStopsReadingNeverSlowsTheOthers() throws Exception {
         // an allowance larger than everything sent: the stalled client stays connected throughout
@@ -33,21 +32,17 @@ class StalledClientTest {
 
     private static void run(String prefix, long allowance, boolean stalledStaysOpen) throws Exception {
         EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", prefix,
-                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", Tokens.SECRET, "SSE_WRITER_THREADS", "1",
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_WRITER_THREADS", "1",
                 "SSE_CLIENT_BUFFER_BYTES", String.valueOf(allowance), "SSE_CLIENT_QUEUE_MAX", "100000"));
         try (EdgeApp edge = EdgeApp.start(settings);
              FakeTopology topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 10_000)) {
             topology.writePadded("busy", 1, 10);
-            String path = "/api/v1/events/executions/busy?token=" + Tokens.user("alice");
-            try (Socket stalled = new Socket("127.0.0.1", edge.port());
-                 SseTestClient fast = new SseTestClient(URI.create("http://127.0.0.1:" + edge.port() + path), Map.of())) {
-                stalled.setReceiveBufferSize(4096);
-                OutputStream request = stalled.getOutputStream();
-                request.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                request.flush();
-                InputStream in = stalled.getInputStream();
-                byte[] head = new byte[256];
-                assertTrue(in.read(head) > 0, "the stalled client got its response headers"); // then it never reads again
+            String path = "/api/v1/events/executions/busy?token=" + TOKENS.user("alice", Duration.ofHours(1));
+            URI uri = URI.create("http://127.0.0.1:" + edge.port() + path);
+            // a small receive window, and after the first event no more reading for longer than the test runs
+            try (SseClient stalled = SseClient.to(uri).receiveBuffer(4096).stallAfter(1, Duration.ofMinutes(10)).once().start();
+                 SseClient fast = SseClient.to(uri).once().start()) {
+                assertEquals(1, stalled.await(1, Duration.ofSeconds(10)).size(), "the stalled client got its first event, then stops reading");
                 fast.await(1, Duration.ofSeconds(10));
 
                 int events = 3_000; // ~6 MB: more than the stalled socket's buffers and its 256 KiB allowance

@@ -63,11 +63,6 @@ public final class RedisProcess implements AutoCloseable {
         return bundled;
     }
 
-    /** Same as {@link FreePorts#any()}, for callers that still name it here. */
-    public static int freePort() {
-        return FreePorts.any();
-    }
-
     public int port() {
         return port;
     }

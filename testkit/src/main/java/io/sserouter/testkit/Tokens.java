@@ -82,9 +82,11 @@ public final class Tokens {
 
     /** The public key as PEM, the value for {@code SSE_JWT_PUBLIC_KEY}; null for HS256. */
     public String publicKeyPem() {
-        if (key == null) {
-            return null;
-        }
+        return key == null ? null : publicKeyPem(key);
+    }
+
+    /** {@code key}'s public half as PEM, whatever its size (a key too small to sign with, for a test that expects it refused). */
+    public static String publicKeyPem(RSAKey key) {
         try {
             String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.toRSAPublicKey().getEncoded());
             return "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n";
@@ -121,6 +123,24 @@ public final class Tokens {
     public static String sign(JWTClaimsSet claims, JWSAlgorithm algorithm, String secret) {
         try {
             return sign(claims, new JWSHeader(algorithm), new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** {@code claims} signed with an HMAC {@code algorithm} and raw key bytes: an RSA public key's bytes as the secret, say. */
+    public static String sign(JWTClaimsSet claims, JWSAlgorithm algorithm, byte[] secret) {
+        try {
+            return sign(claims, new JWSHeader(algorithm), new MACSigner(secret));
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** {@code claims} signed by {@code key} (its {@code kid} in the header) with another RSA {@code algorithm}: RS512, PS256. */
+    public static String sign(JWTClaimsSet claims, JWSAlgorithm algorithm, RSAKey key) {
+        try {
+            return sign(claims, new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).build(), new RSASSASigner(key));
         } catch (JOSEException e) {
             throw new IllegalArgumentException(e);
         }

@@ -12,7 +12,6 @@ import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.EdgeMetrics;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.edge.FakeTopology;
-import io.sserouter.edge.Tokens;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.redis.LoggedEvent;
@@ -22,6 +21,7 @@ import io.sserouter.edge.redis.RedisFanout;
 import io.sserouter.edge.redis.RedisReader;
 import io.sserouter.edge.sse.Published;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Tokens;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,14 +29,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +46,7 @@ import redis.clients.jedis.params.ClientKillParams;
 
 /** Snapshot, exact resume, gap, close and live relay of one execution's stream, against a real Redis. */
 class ExecutionRelayTest {
+    private static final Tokens TOKENS = Tokens.hs256();
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -70,7 +71,7 @@ class ExecutionRelayTest {
         env.put("SSE_CLOSE_LINGER_MS", "300");
         env.put("SSE_FIRST_EVENT_WAIT_SECONDS", "2");
         env.put("SSE_CLIENT_QUEUE_MAX", "100");
-        env.put("SSE_JWT_SECRET", Tokens.SECRET);
+        env.put("SSE_JWT_SECRET", TOKENS.secret());
         settings = EdgeSettings.fromEnv(env);
         keys = settings.redis().keys();
         reader = new RedisReader(settings.redis(), 8);

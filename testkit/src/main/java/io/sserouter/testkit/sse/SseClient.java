@@ -33,6 +33,25 @@ public final class SseClient implements AutoCloseable {
 
         default void onEvent(SseEvent event) {
         }
+
+        /** A valid {@code retry:} field, in its place among the events. */
+        default void onRetry(long millis) {
+        }
+
+        /** Adds {@code event: <name>} and {@code retry: <millis>} to {@code lines} as they come: their order on the wire. */
+        static Listener recording(List<String> lines) {
+            return new Listener() {
+                @Override
+                public void onEvent(SseEvent event) {
+                    lines.add("event: " + event.event());
+                }
+
+                @Override
+                public void onRetry(long millis) {
+                    lines.add("retry: " + millis);
+                }
+            };
+        }
     }
 
     private final SseClientBuilder config;
@@ -41,6 +60,7 @@ public final class SseClient implements AutoCloseable {
     private final List<String> unknownLines = new ArrayList<>();
     private final List<String> comments = new ArrayList<>();
     private final List<Long> retries = new ArrayList<>();
+    private final List<String> errors = new ArrayList<>();
     private volatile Map<String, String> headers = Map.of();
     private volatile String lastEventId;
     private volatile long retryMillis;
@@ -127,6 +147,9 @@ public final class SseClient implements AutoCloseable {
             read(HttpLines.body(in, responseHeaders));
             return leaveAfter >= 0 ? leaveAfter : retryMillis;
         } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                errors.add(e.toString());
+            }
             return retryMillis; // refused, reset or timed out: EventSource reconnects
         } finally {
             synchronized (this) {
@@ -151,6 +174,9 @@ public final class SseClient implements AutoCloseable {
                 retryMillis = millis;
                 synchronized (SseClient.this) {
                     retries.add(millis);
+                }
+                if (config.listener != null) {
+                    config.listener.onRetry(millis);
                 }
             }
 
@@ -237,6 +263,15 @@ public final class SseClient implements AutoCloseable {
     /** Every {@code retry:} value received. */
     public synchronized List<Long> retries() {
         return List.copyOf(retries);
+    }
+
+    /**
+     * Why connections failed, one entry per failed attempt: refused, reset, timed out, or a body that broke off (a
+     * chunked or gzip body cut short, a gzip trailer whose CRC or length is wrong). A body that ends cleanly adds
+     * nothing; {@link #close()} while connected adds the closed socket's error.
+     */
+    public synchronized List<String> errors() {
+        return List.copyOf(errors);
     }
 
     /** Lines whose field no SSE field name explains ({@code field: value}). */
