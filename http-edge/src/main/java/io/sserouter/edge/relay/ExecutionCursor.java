@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sserouter.contract.ControlEvents;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.StatusSnapshot;
-import io.sserouter.edge.EdgeMetrics;
-import io.sserouter.edge.EdgeSettings;
 import io.sserouter.edge.auth.Ownership;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.redis.LoggedEvent;
-import io.sserouter.edge.redis.PipelineHealth;
 import io.sserouter.edge.sse.Published;
 import java.time.Duration;
 import java.util.List;
@@ -48,9 +45,7 @@ final class ExecutionCursor {
     private final String executionId;
     private final Principal principal;
     private final EventStore store;
-    private final EdgeMetrics metrics;
-    private final EdgeSettings settings;
-    private final PipelineHealth pipeline;
+    private final StreamDeps deps;
     private final Output out;
     private volatile State state = State.STARTING;
     private Long resumeAfter;
@@ -63,9 +58,7 @@ final class ExecutionCursor {
         this.resumeAfter = resumeAfter;
         this.principal = principal;
         this.store = deps.store();
-        this.metrics = deps.metrics();
-        this.settings = deps.settings();
-        this.pipeline = deps.pipeline();
+        this.deps = deps;
         this.out = out;
     }
 
@@ -73,9 +66,9 @@ final class ExecutionCursor {
         return state;
     }
 
-    /** The seq the client has seen this execution up to; null while it has seen nothing and would start fresh. */
-    Long position() {
-        return lastSent >= 0 ? Long.valueOf(lastSent) : resumeAfter;
+    /** The seq the client has seen this execution up to; -1 while it has seen nothing and would start fresh. */
+    long position() {
+        return lastSent >= 0 ? lastSent : resumeAfter != null ? resumeAfter : -1;
     }
 
     /** The first step, from the snapshot read after the subscription (null: no event exists yet). */
@@ -92,7 +85,7 @@ final class ExecutionCursor {
         long lastSeq = snapshot.lastSeq();
         state = State.LIVE; // before the replay, which may see a closing event and start the close
         if (resumeAfter == null || resumeAfter > lastSeq) {
-            out.write(lastSeq, ControlEvents.STATUS, pipeline.describe(snapshot).toString());
+            out.write(lastSeq, ControlEvents.STATUS, deps.pipeline().describe(snapshot).toString());
             lastSent = lastSeq;
         } else {
             lastSent = resumeAfter;
@@ -115,7 +108,7 @@ final class ExecutionCursor {
         }
         if (!waitTimerStarted) {
             waitTimerStarted = true;
-            out.after(settings.firstEventWait(), this::giveUpWaiting);
+            out.after(deps.settings().firstEventWait(), this::giveUpWaiting);
         }
     }
 
@@ -186,7 +179,7 @@ final class ExecutionCursor {
             if (!out.write(entry.seq(), logged.eventType(), entry.envelope())) {
                 return false;
             }
-            metrics.replayed();
+            deps.metrics().replayed();
             lastSent = entry.seq();
             if (logged.closing()) {
                 closeSoon();
@@ -214,7 +207,7 @@ final class ExecutionCursor {
             return;
         }
         state = State.CLOSING;
-        out.after(settings.closeLinger(), () -> {
+        out.after(deps.settings().closeLinger(), () -> {
             state = State.ENDED;
             out.ended();
         });

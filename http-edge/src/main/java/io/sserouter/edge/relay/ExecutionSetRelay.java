@@ -59,12 +59,7 @@ public final class ExecutionSetRelay extends Relay {
 
     /** The set's cursor as of an event that leaves {@code member} at {@code seq}. */
     private String cursorId(Member member, long seq) {
-        Long[] positions = new Long[members.size()];
-        for (int i = 0; i < positions.length; i++) {
-            Member other = members.get(i);
-            positions[i] = other == member ? Long.valueOf(seq) : other.cursor.position();
-        }
-        return SetCursor.format(positions);
+        return SetCursor.format(members.size(), i -> members.get(i) == member ? seq : members.get(i).cursor.position());
     }
 
     private void leave() {

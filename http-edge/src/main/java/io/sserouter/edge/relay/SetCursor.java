@@ -2,6 +2,7 @@ package io.sserouter.edge.relay;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * The {@code id:} of an event of a set stream: one position per execution, in the order of the request's {@code id=}
@@ -15,14 +16,16 @@ public final class SetCursor {
     private SetCursor() {
     }
 
-    static String format(Long[] positions) {
-        StringBuilder id = new StringBuilder(positions.length * 4);
-        for (int i = 0; i < positions.length; i++) {
+    /** The cursor of {@code size} executions whose positions {@code position} tells (-1: nothing seen yet). */
+    static String format(int size, IntToLongFunction position) {
+        StringBuilder id = new StringBuilder(size * 4);
+        for (int i = 0; i < size; i++) {
             if (i > 0) {
                 id.append('.');
             }
-            if (positions[i] != null) {
-                id.append(positions[i].longValue());
+            long seq = position.applyAsLong(i);
+            if (seq >= 0) {
+                id.append(seq);
             }
         }
         return id.toString();
