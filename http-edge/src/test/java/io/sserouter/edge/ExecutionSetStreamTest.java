@@ -141,6 +141,39 @@ class ExecutionSetStreamTest {
     }
 
     @Test
+    void aDrainingInstanceSendsTheSetElsewhereGzippedAndWithoutLosingAnEvent() throws Exception {
+        EdgeSettings settings = settings("set-drain:", "SSE_SHUTDOWN_GRACE_SECONDS", "1");
+        try (EdgeApp a = EdgeApp.start(settings); EdgeApp b = EdgeApp.start(settings);
+             FakeTopology writer = new FakeTopology(settings.redis().url(), settings.redis().keys(), 1000);
+             SwitchingProxy balancer = new SwitchingProxy(a.port())) {
+            writer.writeAll("d-1", 5, false);
+            writer.writeAll("d-2", 5, false);
+            SseClient client = SseClient.to(java.net.URI.create("http://127.0.0.1:" + balancer.port() + path("d-1", "d-2")))
+                    .bearer(Tokens.user("alice")).header("Accept-Encoding", "gzip").start();
+            try (client) {
+                assertEquals("5.5", client.await(2, WAIT).get(1).id());
+                assertEquals("gzip", client.header("Content-Encoding").orElse(""), "the set stream is compressed like any other");
+                balancer.routeNewTo(b.port()); // the load balancer takes A out
+                Thread drain = new Thread(a::shutdown);
+                drain.start();
+                SseEvent shutdown = client.awaitEvent(e -> e.event().equals("shutdown"), WAIT).orElseThrow();
+                assertEquals(null, shutdown.id(), "the notice moves no execution's position");
+                for (int seq = 6; seq <= 8; seq++) {
+                    writer.write("d-1", seq, "pod_running", "alice", false);
+                    writer.write("d-2", seq, "pod_running", "alice", false);
+                }
+                assertTrue(client.awaitEvent(e -> "8.8".equals(e.id()), WAIT).isPresent(), "resumed on B: " + client.events());
+                drain.join();
+                Thread.sleep(300);
+                Map<String, List<Long>> seqs = seqsByExecution(client.events());
+                assertEquals(Map.of("d-1", range(6, 8), "d-2", range(6, 8)), seqs, "every event once, in order");
+                assertEquals(List.of(200, 200), client.statuses());
+                assertEquals(2, client.events().stream().filter(e -> e.event().equals("status")).count(), "no snapshot again on resume");
+            }
+        }
+    }
+
+    @Test
     void anExecutionWhoseLogWasTrimmedGetsAReplayGapWhileTheOthersReplay() throws Exception {
         EdgeSettings settings = settings("set:");
         try (FakeTopology trimming = new FakeTopology(settings.redis().url(), settings.redis().keys(), 5)) {

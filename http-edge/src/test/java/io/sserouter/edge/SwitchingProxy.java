@@ -43,6 +43,11 @@ final class SwitchingProxy implements AutoCloseable {
         open.forEach(SwitchingProxy::closeQuietly);
     }
 
+    /** Sends later connections to {@code port}, leaving the open ones where they are. */
+    void routeNewTo(int port) {
+        target = port;
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
