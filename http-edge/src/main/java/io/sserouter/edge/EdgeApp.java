@@ -11,6 +11,7 @@ import io.sserouter.edge.auth.TokenVerifier;
 import io.sserouter.edge.http.Authenticator;
 import io.sserouter.edge.http.CorsRules;
 import io.sserouter.edge.http.EventLogHandler;
+import io.sserouter.edge.http.ExecutionSetStreamHandler;
 import io.sserouter.edge.http.ExecutionStreamHandler;
 import io.sserouter.edge.http.ExecutionsHandler;
 import io.sserouter.edge.http.HttpLimits;
@@ -92,6 +93,7 @@ public final class EdgeApp implements AutoCloseable {
         StreamAdmission admission = new StreamAdmission(authenticator, fanout::up, shutdown::draining, limits, registry,
                 new SseResponses(settings, timers, metrics), metrics);
         ExecutionStreamHandler executionStream = new ExecutionStreamHandler(admission, deps);
+        ExecutionSetStreamHandler executionSetStream = new ExecutionSetStreamHandler(admission, deps);
         NotificationStreamHandler notificationStream = new NotificationStreamHandler(admission, deps);
         StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
         EventLogHandler eventLog = new EventLogHandler(reader, authenticator);
@@ -104,7 +106,7 @@ public final class EdgeApp implements AutoCloseable {
             HttpServer.configure(cfg, settings);
             CorsRules.configure(cfg, settings.corsAllowedOrigins());
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
-            Routes.configure(cfg, executionStream, notificationStream, status, eventLog, executions,
+            Routes.configure(cfg, executionStream, executionSetStream, notificationStream, status, eventLog, executions,
                     () -> fanout.up() && !shutdown.draining(), meters);
         });
         long beat = settings.heartbeat().toMillis();

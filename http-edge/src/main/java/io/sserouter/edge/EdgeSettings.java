@@ -19,6 +19,7 @@ import java.util.Map;
  * @param shutdownGrace      on SIGTERM, how long open streams get to move to another instance before the rest are closed
  * @param corsAllowedOrigins browser origins allowed to call the edge from a page (exact {@code scheme://host[:port]}); empty: no CORS
  * @param maxHeaderBytes     the largest request line plus headers accepted
+ * @param maxExecutionsPerStream the most executions one stream of a chosen set may follow
  */
 public record EdgeSettings(
         int httpPort,
@@ -38,6 +39,7 @@ public record EdgeSettings(
         JwtSettings jwt,
         List<String> corsAllowedOrigins,
         int maxHeaderBytes,
+        int maxExecutionsPerStream,
         RedisSettings redis) {
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
@@ -60,6 +62,7 @@ public record EdgeSettings(
                 JwtSettings.fromEnv(env),
                 CorsRules.origins(env),
                 env.integer("SSE_MAX_HEADER_BYTES", 8_192, 1_024, 65_536),
+                env.integer("SSE_MAX_EXECUTIONS_PER_STREAM", 32, 1, 1_000),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

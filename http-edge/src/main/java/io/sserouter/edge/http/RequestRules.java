@@ -2,6 +2,9 @@ package io.sserouter.edge.http;
 
 import io.javalin.http.Context;
 import io.sserouter.contract.Ids;
+import io.sserouter.edge.relay.SetCursor;
+import java.util.HashSet;
+import java.util.List;
 
 /** Validation of what a client sends, before a byte of a stream is written. */
 final class RequestRules {
@@ -18,6 +21,44 @@ final class RequestRules {
         return id;
     }
 
+    /** The {@code ?id=} parameters of a set stream: 1 to {@code max} valid execution ids, each once, in order. */
+    static List<String> executionIds(Context ctx, int max) {
+        List<String> ids = ctx.queryParams("id");
+        if (ids.isEmpty()) {
+            throw ApiError.of(400, "missing_execution_id", "name the executions to follow with id=, e.g. ?id=a&id=b");
+        }
+        if (ids.size() > max) {
+            throw ApiError.of(400, "too_many_executions", "a stream follows at most " + max + " executions; this request names " + ids.size());
+        }
+        HashSet<String> seen = new HashSet<>();
+        for (String id : ids) {
+            if (!Ids.valid(id)) {
+                throw ApiError.of(400, "invalid_execution_id", "execution id must be 1-128 characters of [A-Za-z0-9._:-]");
+            }
+            if (!seen.add(id)) {
+                throw ApiError.of(400, "duplicate_execution_id", "execution " + id + " is named more than once");
+            }
+        }
+        return List.copyOf(ids);
+    }
+
+    /**
+     * The set stream's cursor ({@code Last-Event-ID} header, else {@code ?lastEventId=}): one position per execution
+     * of the set; null for a fresh connect.
+     */
+    static List<Long> setCursor(Context ctx, int size) {
+        String value = lastEventIdText(ctx);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return SetCursor.parse(value, size);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.of(400, "invalid_last_event_id", "Last-Event-ID must be an id this stream sent (" + size
+                    + " dot-separated positions, one per id= in order): " + e.getMessage());
+        }
+    }
+
     /** {@code ?after=}: the seq after which a client wants the retained events; 0 (all of them) when absent. */
     static long after(Context ctx) {
         String value = ctx.queryParam("after");
@@ -32,19 +73,23 @@ final class RequestRules {
 
     /** {@code Last-Event-ID} header, else {@code ?lastEventId=}; null for a fresh connect. */
     static Long lastEventId(Context ctx) {
-        String value = ctx.header("Last-Event-ID");
-        if (value == null || value.isBlank()) {
-            value = ctx.queryParam("lastEventId");
-        }
-        if (value == null || value.isBlank()) {
+        String value = lastEventIdText(ctx);
+        if (value == null) {
             return null;
         }
-        value = value.trim();
         if (!isSeq(value)) {
             throw ApiError.of(400, "invalid_last_event_id", "Last-Event-ID must be a non-negative integer of at most "
                     + MAX_EVENT_ID_DIGITS + " digits");
         }
         return Long.parseLong(value);
+    }
+
+    private static String lastEventIdText(Context ctx) {
+        String value = ctx.header("Last-Event-ID");
+        if (value == null || value.isBlank()) {
+            value = ctx.queryParam("lastEventId");
+        }
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /** ASCII digits only (Long.parseLong would also take other scripts' digits), few enough to fit a long. */

@@ -17,12 +17,14 @@ public final class Routes {
     private Routes() {
     }
 
-    public static void configure(JavalinConfig cfg, ExecutionStreamHandler executionEvents, NotificationStreamHandler notifications,
+    public static void configure(JavalinConfig cfg, ExecutionStreamHandler executionEvents, ExecutionSetStreamHandler executionSetEvents,
+                                 NotificationStreamHandler notifications,
                                  StatusHandler status, EventLogHandler eventLog, ExecutionsHandler executions,
                                  BooleanSupplier ready, PrometheusMeterRegistry registry) {
         cfg.routes.get("/", DemoPage::index);
         cfg.routes.get("/demo/{file}", DemoPage::asset);
         cfg.routes.get("/api/v1/events/executions/{id}", executionEvents);
+        cfg.routes.get("/api/v1/events/executions", executionSetEvents);
         cfg.routes.get("/api/v1/events/notifications", notifications);
         cfg.routes.get("/api/v1/executions/{id}/status", status);
         cfg.routes.get("/api/v1/executions/{id}/events", eventLog);

@@ -47,16 +47,24 @@ public abstract class Relay implements EventStore.Listener {
 
     /** Subscribes every channel of the stream, each confirmed by Redis; when one fails, none stays subscribed. */
     public final void subscribe() throws EventStore.UnavailableException {
-        List<String> done = new ArrayList<>();
+        List<Integer> done = new ArrayList<>();
         try {
-            for (String channel : channels) {
-                store.subscribe(channel, this);
-                done.add(channel);
+            for (int i = 0; i < channels.size(); i++) {
+                store.subscribe(channels.get(i), listener(i));
+                done.add(i);
             }
         } catch (EventStore.UnavailableException e) {
-            done.forEach(channel -> store.unsubscribe(channel, this));
+            done.forEach(i -> store.unsubscribe(channels.get(i), listener(i)));
             throw e;
         }
+    }
+
+    /**
+     * Who receives the messages of the {@code index}-th channel: the stream itself, which relays every channel alike.
+     * A stream that must tell its channels apart gives each its own listener, which hands messages to {@link #receive}.
+     */
+    protected EventStore.Listener listener(int index) {
+        return this;
     }
 
     /** Writes to {@code sink} from now on: {@code first} runs before any message that arrived since the subscription. */
@@ -76,6 +84,11 @@ public abstract class Relay implements EventStore.Listener {
 
     @Override
     public final void onMessage(Published message) {
+        receive(() -> relay(message));
+    }
+
+    /** Queues the step that relays one live message, or ends a stream too far behind. */
+    protected final void receive(Runnable step) {
         if (inbox.full()) {
             // Too far behind: end it here rather than queue more. The client resumes by Last-Event-ID, and nothing is
             // held in memory for it meanwhile.
@@ -85,7 +98,7 @@ public abstract class Relay implements EventStore.Listener {
             }
             return;
         }
-        submit(() -> relay(message));
+        submit(step);
     }
 
     @Override
@@ -163,6 +176,20 @@ public abstract class Relay implements EventStore.Listener {
         return false;
     }
 
+    /**
+     * Writes one live message under a per-stream {@code id} (a stream whose ids are not the seq): encoded for this
+     * stream alone, where {@link #deliver(Published)} writes the channel's shared frame.
+     */
+    protected final boolean deliver(String id, Published message) {
+        if (sink.event(id, message.eventType(), message.json())) {
+            metrics.sent();
+            metrics.delivered(message.timestampMillis());
+            return true;
+        }
+        close();
+        return false;
+    }
+
     /** Runs {@code step} on the inbox after {@code delay}, unless the stream has closed by then. */
     protected final void later(Duration delay, Runnable step) {
         ScheduledFuture<?> timer = timers.schedule(() -> submit(step), delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -186,7 +213,9 @@ public abstract class Relay implements EventStore.Listener {
         }
         // cancelled, not left queued: a queued timer would keep the closed stream reachable until it fired
         pendingTimers.forEach(timer -> timer.cancel(false));
-        channels.forEach(channel -> store.unsubscribe(channel, this));
+        for (int i = 0; i < channels.size(); i++) {
+            store.unsubscribe(channels.get(i), listener(i));
+        }
         inbox.close();
         SseSink current = sink;
         if (current != null) {
@@ -195,7 +224,7 @@ public abstract class Relay implements EventStore.Listener {
         onClosed();
     }
 
-    private void submit(Runnable step) {
+    protected final void submit(Runnable step) {
         inbox.submit(step);
     }
 }
