@@ -1,5 +1,6 @@
 package io.sserouter.edge;
 
+import io.sserouter.testkit.Tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** What the set stream refuses before a byte of it is written: a 400 in the edge's one error shape, saying why. */
 class ExecutionSetStreamBadRequestTest {
+    private static final Tokens TOKENS = ExecutionSetStreamTest.TOKENS; // the secret of the edge it starts
     private static EdgeApp edge;
 
     record Response(int status, String body) {
@@ -56,7 +58,7 @@ class ExecutionSetStreamBadRequestTest {
     }
 
     private static Response set(String query, String lastEventId) throws Exception {
-        return get(edge.port(), "/api/v1/events/executions?" + query + "&token=" + Tokens.user("alice"), lastEventId);
+        return get(edge.port(), "/api/v1/events/executions?" + query + "&token=" + TOKENS.user("alice", Duration.ofMinutes(10)), lastEventId);
     }
 
     private static void assertRefused(Response response, String code, String says) {
@@ -106,7 +108,7 @@ class ExecutionSetStreamBadRequestTest {
 
     @Test
     void theLimitIsASettingValidatedAtStart() {
-        Map<String, String> base = Map.of("REDIS_URL", Infra.redis().url(), "SSE_JWT_SECRET", Tokens.SECRET);
+        Map<String, String> base = Map.of("REDIS_URL", Infra.redis().url(), "SSE_JWT_SECRET", TOKENS.secret());
         assertEquals(32, EdgeSettings.fromEnv(base).maxExecutionsPerStream());
         java.util.HashMap<String, String> vars = new java.util.HashMap<>(base);
         vars.put("SSE_MAX_EXECUTIONS_PER_STREAM", "3");

@@ -1,5 +1,6 @@
 package io.sserouter.edge;
 
+import io.sserouter.testkit.Tokens;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,13 +22,14 @@ import org.junit.jupiter.api.Test;
 
 /** {@code GET /api/v1/events/executions?id=…}: a chosen set of executions on one stream, with a real Redis. */
 class ExecutionSetStreamTest {
+    static final Tokens TOKENS = Tokens.hs256();
     static final Duration WAIT = Duration.ofSeconds(15);
     private static EdgeApp edge;
     private static FakeTopology topology;
 
     static EdgeSettings settings(String prefix, String... more) {
         Map<String, String> vars = new HashMap<>(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", prefix,
-                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", Tokens.SECRET, "SSE_HEARTBEAT_SECONDS", "1",
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_HEARTBEAT_SECONDS", "1",
                 "SSE_CLOSE_LINGER_MS", "200", "SSE_RETRY_MS", "100", "SSE_FIRST_EVENT_WAIT_SECONDS", "2"));
         for (int i = 0; i < more.length; i += 2) {
             vars.put(more[i], more[i + 1]);
@@ -77,7 +79,7 @@ class ExecutionSetStreamTest {
     void aFreshConnectGetsAStatusPerExecutionThenLiveEventsUnderACompositeId() throws Exception {
         topology.writeAll("f-a", 2, false);
         topology.writeAll("f-b", 1, false);
-        try (SseClient client = follow(edge.port(), Tokens.user("alice"), "f-a", "f-b")) {
+        try (SseClient client = follow(edge.port(), TOKENS.user("alice", Duration.ofMinutes(10)), "f-a", "f-b")) {
             List<SseEvent> events = client.await(2, WAIT);
             assertEquals(List.of("status", "status"), events.stream().map(SseEvent::event).toList());
             assertEquals("f-a", events.get(0).json().get("execution_id").asText());
@@ -109,7 +111,7 @@ class ExecutionSetStreamTest {
         try (EdgeApp a = EdgeApp.start(settings); EdgeApp b = EdgeApp.start(settings);
              FakeTopology writer = new FakeTopology(settings.redis().url(), settings.redis().keys(), 1000);
              SwitchingProxy balancer = new SwitchingProxy(a.port());
-             SseClient client = follow(balancer.port(), Tokens.user("alice"), "r-1", "r-2", "r-3")) {
+             SseClient client = follow(balancer.port(), TOKENS.user("alice", Duration.ofMinutes(10)), "r-1", "r-2", "r-3")) {
             assertTrue(client.awaitConnection(1, WAIT));
             Thread producer = new Thread(() -> {
                 for (int seq = 1; seq <= perExecution; seq++) {
@@ -149,7 +151,7 @@ class ExecutionSetStreamTest {
             writer.writeAll("d-1", 5, false);
             writer.writeAll("d-2", 5, false);
             SseClient client = SseClient.to(java.net.URI.create("http://127.0.0.1:" + balancer.port() + path("d-1", "d-2")))
-                    .bearer(Tokens.user("alice")).header("Accept-Encoding", "gzip").start();
+                    .bearer(TOKENS.user("alice", Duration.ofMinutes(10))).header("Accept-Encoding", "gzip").start();
             try (client) {
                 assertEquals("5.5", client.await(2, WAIT).get(1).id());
                 assertEquals("gzip", client.header("Content-Encoding").orElse(""), "the set stream is compressed like any other");
@@ -180,7 +182,7 @@ class ExecutionSetStreamTest {
             trimming.writeAll("g-trim", 20, false); // only 16..20 retained
             topology.writeAll("g-full", 20, false);
             SseClient client = SseClient.to(java.net.URI.create("http://127.0.0.1:" + edge.port() + path("g-trim", "g-full")
-                    + "&token=" + Tokens.user("alice"))).lastEventId("3.3").resumeByQuery().retry(Duration.ofMillis(100)).start();
+                    + "&token=" + TOKENS.user("alice", Duration.ofMinutes(10)))).lastEventId("3.3").resumeByQuery().retry(Duration.ofMillis(100)).start();
             try (client) {
                 List<SseEvent> events = client.await(1 + 5 + 17, WAIT);
                 SseEvent gap = events.stream().filter(e -> e.event().equals("replay_gap")).findFirst().orElseThrow();
@@ -202,7 +204,7 @@ class ExecutionSetStreamTest {
     void anExecutionOfAnotherUserLeavesTheSetWithAnErrorWhileTheOthersStream() throws Exception {
         topology.write("o-bob", 1, "pod_running", "bob", false);
         topology.writeAll("o-alice", 1, false);
-        try (SseClient client = follow(edge.port(), Tokens.user("alice"), "o-bob", "o-alice")) {
+        try (SseClient client = follow(edge.port(), TOKENS.user("alice", Duration.ofMinutes(10)), "o-bob", "o-alice")) {
             List<SseEvent> events = client.await(2, WAIT);
             assertEquals("error", events.get(0).event());
             assertEquals("forbidden", events.get(0).json().get("reason").asText());
@@ -216,7 +218,7 @@ class ExecutionSetStreamTest {
             assertTrue(client.connected(), "alice's execution goes on");
         }
         ExecutionSetStreamBadRequestTest.Response refused = ExecutionSetStreamBadRequestTest.get(edge.port(),
-                path("o-bob") + "&token=" + Tokens.user("alice"), null);
+                path("o-bob") + "&token=" + TOKENS.user("alice", Duration.ofMinutes(10)), null);
         assertEquals(403, refused.status(), "no execution of the set is the caller's, and that is known at admission");
         assertEquals("forbidden", refused.json().get("error").asText());
     }
@@ -224,7 +226,7 @@ class ExecutionSetStreamTest {
     @Test
     void anExecutionWaitingForItsFirstEventRelaysFromSeqOneAndOneThatNeverStartsIsNotFound() throws Exception {
         topology.writeAll("w-old", 4, false);
-        try (SseClient client = follow(edge.port(), Tokens.user("alice"), "w-new", "w-old", "w-never")) {
+        try (SseClient client = follow(edge.port(), TOKENS.user("alice", Duration.ofMinutes(10)), "w-new", "w-old", "w-never")) {
             assertEquals("status", client.await(1, WAIT).get(0).event());
             // w-new waits (position 0: a resume relays it from seq 1); w-never has not started when w-old's status goes out
             assertEquals("0.4.", client.events().get(0).id());
@@ -246,7 +248,7 @@ class ExecutionSetStreamTest {
         topology.writeAll("e-done", 2, true);
         topology.writeAll("e-open", 1, false);
         SseClient client = SseClient.to(java.net.URI.create("http://127.0.0.1:" + edge.port() + path("e-done", "e-open")))
-                .bearer(Tokens.user("alice")).once().start();
+                .bearer(TOKENS.user("alice", Duration.ofMinutes(10))).once().start();
         try (client) {
             client.await(2, WAIT);
             Thread.sleep(600); // three lingers: e-done has left the set
@@ -262,15 +264,15 @@ class ExecutionSetStreamTest {
     void aSetIsOneStreamForThePerUserLimit() throws Exception {
         EdgeSettings settings = settings("set-lim:", "SSE_MAX_CONNECTIONS_PER_USER", "2");
         try (EdgeApp limited = EdgeApp.start(settings);
-             SseClient set = follow(limited.port(), Tokens.user("limo"), "l-1", "l-2", "l-3", "l-4", "l-5")) {
+             SseClient set = follow(limited.port(), TOKENS.user("limo", Duration.ofMinutes(10)), "l-1", "l-2", "l-3", "l-4", "l-5")) {
             assertTrue(set.awaitConnection(1, WAIT));
             try (SseClient single = SseClient.to(java.net.URI.create("http://127.0.0.1:" + limited.port() + "/api/v1/events/executions/l-6"))
-                    .bearer(Tokens.user("limo")).retry(Duration.ofMillis(100)).start()) {
+                    .bearer(TOKENS.user("limo", Duration.ofMinutes(10))).retry(Duration.ofMillis(100)).start()) {
                 assertTrue(single.awaitConnection(1, WAIT));
                 Thread.sleep(500);
                 assertEquals(2, limited.openStreams(), "a set of five and a single stream: two streams");
                 assertTrue(set.events().isEmpty(), "neither is over the limit: " + set.events());
-                try (SseClient third = follow(limited.port(), Tokens.user("limo"), "l-7")) {
+                try (SseClient third = follow(limited.port(), TOKENS.user("limo", Duration.ofMinutes(10)), "l-7")) {
                     SseEvent evicted = set.awaitEvent(e -> e.event().equals("error"), WAIT).orElseThrow();
                     assertEquals("connection_limit", evicted.json().get("reason").asText(), "the set was the oldest");
                     assertTrue(third.awaitConnection(1, WAIT));
