@@ -50,6 +50,8 @@ class FaultInjectionTest {
     private static final int BULKY_PAD = 100 * 1024;
     /** Four JVMs beside the broker and Redis: small heaps, and no time spent on C2 compilation. */
     private static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    /** Executions each set-stream client follows on its one connection. */
+    private static final int EXECUTIONS_PER_SET = 4;
 
     private final List<String> timeline = new ArrayList<>();
     private long origin;
@@ -61,6 +63,11 @@ class FaultInjectionTest {
                     Integer.getInteger("fault.executions.per.client", longRun ? 15 : 5),
                     Integer.getInteger("fault.rounds", longRun ? 4 : 1));
         }
+    }
+
+    /** One set-stream client for every 20 single-stream clients, at least two. */
+    private static int setClients(Scale scale) {
+        return Math.max(2, scale.clients() / 20);
     }
 
     /** kill -9, down for {@code downMillis}, then started again and ready. */
@@ -144,6 +151,22 @@ class FaultInjectionTest {
                     }
                     followers.add(new SseFollower("127.0.0.1", nginx.port(), tokens.user(user, Duration.ofHours(2)), ids, deadline, 0, null));
                 }
+                // Set-stream clients: each follows a few executions of its user that start close together on one
+                // connection (GET /api/v1/events/executions?id=…), resuming all of them by the composite id.
+                int setClients = setClients(scale);
+                long setSpan = flowMillis - LEAD_MILLIS;
+                for (int c = 0; c < setClients; c++) {
+                    String user = "fs" + c;
+                    long groupAt = LEAD_MILLIS / 2 + c * setSpan / setClients;
+                    List<String> ids = new ArrayList<>();
+                    for (int k = 0; k < EXECUTIONS_PER_SET; k++) {
+                        String id = "fs-" + c + "-" + k;
+                        ids.add(id);
+                        workload.plan(new Workload.Planned(id, user, groupAt + k * 1_000L), origin);
+                    }
+                    followers.add(SseFollower.ofSet("127.0.0.1", nginx.port(), tokens.user(user, Duration.ofHours(2)), ids,
+                            origin + groupAt - 2_000, deadline));
+                }
                 List<String> bulky = new ArrayList<>();
                 for (int r = 0; r < scale.rounds(); r++) {
                     bulky.add("fx-bulky-" + r);
@@ -224,7 +247,7 @@ class FaultInjectionTest {
                 assertEquals(0, check.lost, summary);
                 assertEquals(0, check.repeated, summary);
                 assertEquals(0, check.outOfOrder, summary);
-                assertEquals(total + 2L * scale.rounds(), check.executionsClosed, summary);
+                assertEquals(total + (long) setClients * EXECUTIONS_PER_SET + 2L * scale.rounds(), check.executionsClosed, summary);
                 assertTrue(slowCuts >= scale.rounds(), "the stalled client was cut off by an edge in every round\n" + summary);
                 assertEquals(bulky, slow.followed().stream().map(f -> f.executionId).toList(), "the stalled client followed every bulky execution");
                 for (SseFollower.Followed f : slow.followed()) {
@@ -245,6 +268,7 @@ class FaultInjectionTest {
         out.append(String.format(row, "figure", "value"));
         out.append(String.format(row, "-".repeat(44), "-".repeat(12)));
         out.append(String.format(row, "clients (+2 that stall)", scale.clients()));
+        out.append(String.format(row, "set-stream clients (" + EXECUTIONS_PER_SET + " executions each)", setClients(scale)));
         out.append(String.format(row, "executions followed", check.executions));
         out.append(String.format(row, "executions closed at the client", check.executionsClosed));
         out.append(String.format(row, "events sent", check.eventsSent));

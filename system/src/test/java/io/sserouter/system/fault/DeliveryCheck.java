@@ -111,10 +111,15 @@ public final class DeliveryCheck {
                 delays.add(delay);
                 longestDelayMillis = Math.max(longestDelayMillis, delay);
             }
+            List<Long> missing = new ArrayList<>();
             for (long seq = 1; seq <= sent; seq++) {
                 if (!seen.contains(seq)) {
-                    lost++;
+                    missing.add(seq);
                 }
+            }
+            if (!missing.isEmpty()) {
+                lost += missing.size();
+                problems.add(f.executionId + ": never received seqs " + missing + " (" + f.connects + " connects)");
             }
             if (max > sent) {
                 problems.add(f.executionId + ": received seq " + max + " beyond the " + sent + " sent");

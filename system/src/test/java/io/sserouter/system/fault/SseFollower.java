@@ -41,10 +41,32 @@ public final class SseFollower implements Runnable {
         public int cutBeforeClose;
         public int shutdownEvents;
 
+        private final boolean ofSet;
+        private final boolean connectionFigures;
+
         Followed(String executionId, SseClient client) {
+            this(executionId, client, false, true);
+        }
+
+        /**
+         * @param ofSet             the client follows a set stream: each event is this execution's only if its envelope
+         *                          or error names it, and the SSE id is the set's cursor, not the seq
+         * @param connectionFigures count the connection's figures (connects, refusals, shutdowns) here: on a set stream
+         *                          only one of its executions does, so that they are counted once
+         */
+        Followed(String executionId, SseClient client, boolean ofSet, boolean connectionFigures) {
             this.executionId = executionId;
-            connects = client.attempts();
-            cutBeforeClose = client.cutBeforeEnd();
+            this.ofSet = ofSet;
+            this.connectionFigures = connectionFigures;
+            connects = connectionFigures ? client.attempts() : 1;
+            cutBeforeClose = connectionFigures ? client.cutBeforeEnd() : 0;
+            if (connectionFigures) {
+                collectRefusals(client);
+            }
+            client.events().forEach(this::add);
+        }
+
+        private void collectRefusals(SseClient client) {
             for (int status : client.statuses()) {
                 if (status != 200) {
                     refused++;
@@ -54,33 +76,36 @@ public final class SseFollower implements Runnable {
                 }
             }
             client.unknownLines().forEach(line -> anomalies.add("unknown field " + line));
-            client.events().forEach(this::add);
         }
 
         private void add(SseEvent event) {
+            JsonNode data;
+            try {
+                data = Json.read(event.data(), JsonNode.class);
+            } catch (RuntimeException e) {
+                anomalies.add("data is not one JSON object: " + event.data());
+                return;
+            }
+            String about = data.path("execution_id").asText(null);
+            if (ofSet && !(executionId.equals(about) || about == null && connectionFigures)) {
+                return; // another execution of the set, or the connection's own event counted elsewhere
+            }
             switch (event.event()) {
                 case "shutdown" -> shutdownEvents++;
                 case "error" -> {
-                    String reason = Json.read(event.data(), JsonNode.class).path("reason").asText();
+                    String reason = data.path("reason").asText();
                     if (!BENIGN_ERRORS.contains(reason)) {
                         anomalies.add("error event " + reason);
                     }
                 }
                 case "status", "replay_gap" -> anomalies.add(event.event() + " " + event.data());
                 default -> {
-                    JsonNode envelope;
-                    try {
-                        envelope = Json.read(event.data(), JsonNode.class);
-                    } catch (RuntimeException e) {
-                        anomalies.add("data is not one JSON envelope: " + event.data());
-                        return;
-                    }
-                    long seq = Long.parseLong(event.id());
-                    if (envelope.path("seq").asLong() != seq || !event.event().equals(envelope.path("event_type").asText())
-                            || !executionId.equals(envelope.path("execution_id").asText())) {
+                    long seq = data.path("seq").asLong();
+                    boolean idMatches = ofSet || String.valueOf(seq).equals(event.id());
+                    if (!idMatches || !event.event().equals(data.path("event_type").asText()) || !executionId.equals(about)) {
                         anomalies.add("frame and envelope disagree: id " + event.id() + ", event " + event.event() + ", data " + event.data());
                     }
-                    JsonNode payload = envelope.path("data");
+                    JsonNode payload = data.path("data");
                     events.add(new Received(seq, event.event(), payload.path("n").asInt(), payload.path("sent_at").asLong(), event.receivedAtMillis()));
                     closed |= CLOSING.contains(event.event());
                 }
@@ -99,6 +124,9 @@ public final class SseFollower implements Runnable {
     private final int receiveBuffer;
     private final Stall stall;
     private final List<SseClient> clients = new ArrayList<>();
+    /** For a set follower: when it connects (a little before its executions start), else 0. */
+    private final long setStartMillis;
+    private final boolean set;
 
     public SseFollower(String host, int port, String token, List<String> executions, long deadlineMillis, int receiveBuffer, Stall stall) {
         this.base = "http://" + host + ":" + port + "/api/v1/events/executions/";
@@ -107,12 +135,40 @@ public final class SseFollower implements Runnable {
         this.deadlineMillis = deadlineMillis;
         this.receiveBuffer = receiveBuffer;
         this.stall = stall;
+        this.set = false;
+        this.setStartMillis = 0;
+    }
+
+    private SseFollower(String host, int port, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
+        this.base = "http://" + host + ":" + port + "/api/v1/events/executions";
+        this.token = token;
+        this.executions = executions;
+        this.deadlineMillis = deadlineMillis;
+        this.receiveBuffer = 0;
+        this.stall = null;
+        this.set = true;
+        this.setStartMillis = startAtMillis;
+    }
+
+    /**
+     * A client that follows all of {@code executions} on one stream of the set
+     * ({@code /api/v1/events/executions?id=a&id=b…}) from {@code startAtMillis}, as a page of a user's running
+     * executions does: cursor 0 for each at first (every event from seq 1), the server's composite id on reconnect.
+     */
+    public static SseFollower ofSet(String host, int port, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
+        return new SseFollower(host, port, token, executions, startAtMillis, deadlineMillis);
     }
 
     /** What it saw of each execution it has started to follow. */
     public List<Followed> followed() {
         List<Followed> followed = new ArrayList<>();
         synchronized (clients) {
+            if (set) {
+                for (int i = 0; i < executions.size() && !clients.isEmpty(); i++) {
+                    followed.add(new Followed(executions.get(i), clients.get(0), true, i == 0));
+                }
+                return followed;
+            }
             for (int i = 0; i < clients.size(); i++) {
                 followed.add(new Followed(executions.get(i), clients.get(i)));
             }
@@ -128,6 +184,10 @@ public final class SseFollower implements Runnable {
 
     @Override
     public void run() {
+        if (set) {
+            followSet();
+            return;
+        }
         for (String execution : executions) {
             SseClientBuilder builder = SseClient.to(URI.create(base + execution)).bearer(token).lastEventId("0")
                     .receiveBuffer(receiveBuffer).endsWith(e -> CLOSING.contains(e.event()));
@@ -143,5 +203,31 @@ public final class SseFollower implements Runnable {
                 return; // out of time or stopped: the check reports it
             }
         }
+    }
+
+    private void followSet() {
+        try {
+            Thread.sleep(Math.max(0, setStartMillis - System.currentTimeMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        StringBuilder query = new StringBuilder();
+        for (String id : executions) {
+            query.append(query.isEmpty() ? "?" : "&").append("id=").append(id);
+        }
+        Set<String> closedExecutions = new java.util.HashSet<>();
+        SseClient client = SseClient.to(URI.create(base + query)).bearer(token)
+                .lastEventId(String.join(".", java.util.Collections.nCopies(executions.size(), "0")))
+                .endsWith(e -> {
+                    if (CLOSING.contains(e.event())) {
+                        closedExecutions.add(e.json().path("execution_id").asText());
+                    }
+                    return closedExecutions.size() == executions.size();
+                }).build();
+        synchronized (clients) {
+            clients.add(client);
+        }
+        client.follow(Duration.ofMillis(Math.max(0, deadlineMillis - System.currentTimeMillis())));
     }
 }
