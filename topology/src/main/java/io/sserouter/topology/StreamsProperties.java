@@ -16,12 +16,13 @@ public final class StreamsProperties {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, TopologySettings.EXACTLY_ONCE);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1); // the broker's default
-        // The source task merges one partition of each execution topic. With the default (0), Kafka Streams 4.3.1
-        // checks every empty partition's lag before each record and formats a log message (String.format) for it
-        // even when nothing is logged: about 30 % of a stream thread's CPU here. Order across topics is not
-        // promised anyway (CONTRACT §3): each partition stays in order, and records are still taken oldest first
-        // from what is buffered.
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // The source task merges one partition of each execution topic. Kafka Streams' default (0) waits, before
+        // taking a record, until every one of those partitions that has data on the broker has some fetched, then
+        // takes the oldest: an instance catching up on a backlog (after a crash or failover) sequences an execution's
+        // events in the order they were sent across the topics. Without it (-1) a poll that returned one topic's
+        // backlog first let that topic's events, the closing one included, take the early seqs. In 4.3.1 the check
+        // formats a log message per empty partition and record, which costs CPU; order is worth it.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, settings.deadLetterTopic());
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
