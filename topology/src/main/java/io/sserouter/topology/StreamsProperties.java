@@ -40,8 +40,8 @@ public final class StreamsProperties {
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         if (settings.instanceId() != null) {
-            // Static membership: an instance restarted under the same name takes its partitions back without a
-            // rebalance and without waiting for the session timeout. Kafka Streams appends the thread index.
+            // Static membership: an instance restarted under the same name replaces its dead self in the group at
+            // once instead of waiting for the session timeout. Kafka Streams appends the thread index.
             props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.instanceId());
         }
         props.putAll(settings.kafka());
