@@ -116,6 +116,7 @@ class FaultInjectionTest {
             for (String name : List.of("topology-a", "topology-b")) {
                 Map<String, String> own = new HashMap<>(env);
                 own.put("KAFKA_STATE_DIR", RunEnv.of(run + name + "-").get("KAFKA_STATE_DIR"));
+                own.put("SSE_INSTANCE_ID", name); // as an orchestrator names them: a restart rejoins as itself
                 topologies.add(new ChildJvm(name, "io.sserouter.topology.Main", JVM_OPTIONS, own, FreePorts.any(), logs.resolve(name + ".log")));
             }
             for (String name : List.of("edge-1", "edge-2")) {

@@ -24,8 +24,6 @@ public final class RunEnv {
         env.put("KAFKA_BOOTSTRAP_SERVERS", Infra.kafka().bootstrapServers());
         env.put("KAFKA_APPLICATION_ID", run + "app");
         env.put("KAFKA_STATE_DIR", stateDir(run));
-        env.put("KAFKA_SESSION_TIMEOUT_MS", "6000");
-        env.put("KAFKA_HEARTBEAT_INTERVAL_MS", "1000");
         env.put("REDIS_URL", redisUrl);
         env.put("SSE_REDIS_PREFIX", run);
         env.put("SSE_SOURCE_TOPICS", run + "execution_events," + run + "pod_events," + run + "execution_results");

@@ -12,6 +12,7 @@ import java.util.TreeMap;
  * Everything the topology deployable is configured with, read from environment variables and validated at start.
  *
  * @param kafka                any {@code KAFKA_*} variable as a Kafka Streams/client property ({@code KAFKA_STATE_DIR} → {@code state.dir})
+ * @param instanceId           this instance's stable name (static group membership), null when not set
  * @param executionTopics      execution-scoped source topics, merged into the unified stream
  * @param partitions           partitions of the unified (repartition) stream, and of source topics the topology creates
  * @param maxRecordBytes       larger records are dead-lettered
@@ -29,6 +30,7 @@ import java.util.TreeMap;
 public record TopologySettings(
         Map<String, String> kafka,
         String applicationId,
+        String instanceId,
         List<String> executionTopics,
         String notificationTopic,
         String systemTopic,
@@ -67,6 +69,8 @@ public record TopologySettings(
         TopologySettings settings = new TopologySettings(
                 kafka,
                 kafka.getOrDefault("application.id", "sse-router-pool"),
+                env.matching("SSE_INSTANCE_ID", null, id -> id.matches("[A-Za-z0-9._-]{1,200}"),
+                        "a stable name of this instance ([A-Za-z0-9._-], at most 200 characters), unique in the pool"),
                 executionTopics,
                 env.matching("SSE_NOTIFICATION_TOPIC", "notification_events", TopologySettings::validTopic, topicRule),
                 env.matching("SSE_SYSTEM_TOPIC", "system_events", TopologySettings::validTopic, topicRule),

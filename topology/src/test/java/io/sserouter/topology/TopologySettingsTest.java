@@ -51,12 +51,26 @@ class TopologySettingsTest {
     }
 
     @Test
+    void aKilledInstanceIsDeclaredDeadWithinSecondsAndOneWithAStableNameRejoinsAsItself() {
+        Properties shipped = StreamsProperties.of(TopologySettings.fromEnv(Map.of()), new TopologyMetrics(new SimpleMeterRegistry()));
+        assertEquals(10_000, shipped.get("session.timeout.ms"));
+        assertEquals(3_000, shipped.get("heartbeat.interval.ms"));
+        assertEquals(null, shipped.get("group.instance.id"), "no static membership without a stable name");
+
+        Properties named = StreamsProperties.of(TopologySettings.fromEnv(Map.of("SSE_INSTANCE_ID", "topology-1", "KAFKA_SESSION_TIMEOUT_MS", "20000")),
+                new TopologyMetrics(new SimpleMeterRegistry()));
+        assertEquals("topology-1", named.get("group.instance.id"));
+        assertEquals("20000", named.get("session.timeout.ms"), "a KAFKA_* variable still replaces the default");
+    }
+
+    @Test
     void everyInvalidVariableIsNamedInOneMessage() {
         ConfigException e = assertThrows(ConfigException.class, () -> TopologySettings.fromEnv(Map.of(
                 "SSE_PARTITIONS", "lots", "SSE_CONSUMER_POOL_SIZE", "0", "REDIS_URL", "localhost:6379",
-                "KAFKA_PROCESSING_GUARANTEE", "exactly_once", "SSE_CREATE_TOPICS", "maybe", "SSE_SOURCE_TOPICS", "ok,bad topic")));
+                "KAFKA_PROCESSING_GUARANTEE", "exactly_once", "SSE_CREATE_TOPICS", "maybe", "SSE_SOURCE_TOPICS", "ok,bad topic",
+                "SSE_INSTANCE_ID", "pod 1")));
         for (String name : List.of("SSE_PARTITIONS", "SSE_CONSUMER_POOL_SIZE", "REDIS_URL", "KAFKA_PROCESSING_GUARANTEE",
-                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS")) {
+                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS", "SSE_INSTANCE_ID")) {
             assertTrue(e.getMessage().contains(name), name + " missing from: " + e.getMessage());
         }
     }
