@@ -8,6 +8,7 @@ import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.Partitions;
 import io.sserouter.testkit.RunEnv;
 import java.net.URI;
 import java.time.Duration;
@@ -15,11 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -50,12 +53,17 @@ class CatchUpOrderTest {
         }
         // the backlog: step by step across every execution, a step's records a little later than the step before
         try (KafkaProducer<String, byte[]> producer = producer()) {
+            Partitions.warmUp(producer, scenario.sourceTopics(), Integer.parseInt(env.get("SSE_PARTITIONS")));
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int step = 0; step < scenario.size(); step++) {
                 for (int e = 0; e < EXECUTIONS; e++) {
-                    producer.send(scenario.event("cu-" + e, "alice", step).record());
+                    sends.add(producer.send(scenario.event("cu-" + e, "alice", step).record()));
                 }
                 producer.flush();
                 Thread.sleep(5);
+            }
+            for (Future<RecordMetadata> send : sends) {
+                send.get(); // every record of the backlog is in Kafka
             }
         }
         List<String> sent = scenario.steps().stream().map(ExecutionScenario.Step::eventType).toList();

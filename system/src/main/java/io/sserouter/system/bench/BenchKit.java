@@ -90,19 +90,6 @@ final class BenchKit {
         throw new IllegalStateException("topics have no leader after 30 s: " + topics);
     }
 
-    /**
-     * One record per partition, each acknowledged before the next: on a partition whose leader is brand new, a burst
-     * of idempotent batches can have its first batch refused and the later ones accepted, which then leaves the
-     * producer retrying an out-of-order sequence forever. The warm-up records are not JSON, so they are dead-lettered.
-     */
-    static void warmUp(KafkaProducer<String, byte[]> producer, List<String> topics, int partitions) throws Exception {
-        for (String topic : topics) {
-            for (int p = 0; p < partitions; p++) {
-                producer.send(new ProducerRecord<>(topic, p, null, "warm-up".getBytes(StandardCharsets.UTF_8))).get();
-            }
-        }
-    }
-
     /** The next offset of every partition of these topics: what a reader has to reach to have read them whole. */
     static Map<TopicPartition, Long> endOffsets(String bootstrap, List<String> topics, int partitions) throws Exception {
         Map<TopicPartition, OffsetSpec> ask = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.testkit.Partitions;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
@@ -90,7 +91,7 @@ public final class LegacyDesignBench {
                 String topic = run + "h" + history + "-execution_events";
                 topics.put(history, topic);
                 BenchKit.createTopics(kafka.bootstrapServers(), List.of(topic), partitions);
-                BenchKit.warmUp(producer, List.of(topic), partitions);
+                Partitions.warmUp(producer, List.of(topic), partitions);
                 System.out.printf("== %s: writing %d historical events%n", topic, history);
                 for (int e = 0; e < history / Lifecycle.length(); e++) {
                     for (int step = 0; step < Lifecycle.length(); step++) {

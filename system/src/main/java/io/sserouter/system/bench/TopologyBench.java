@@ -1,5 +1,6 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.testkit.Partitions;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.topology.TopologyApp;
@@ -79,7 +80,7 @@ public final class TopologyBench {
             topics.add(run + base);
         }
         BenchKit.createTopics(kafka.bootstrapServers(), topics, partitions);
-        BenchKit.warmUp(producer, sources, partitions);
+        Partitions.warmUp(producer, sources, partitions);
         long executions = events / Lifecycle.length();
         for (int step = 0; step < Lifecycle.length(); step++) {
             for (long e = 0; e < executions; e++) {
