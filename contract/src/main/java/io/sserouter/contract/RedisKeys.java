@@ -5,6 +5,8 @@ public record RedisKeys(String prefix) {
     public static final String DEFAULT_PREFIX = "sse:";
     /** How many of a user's most recently active executions their index keeps. */
     public static final int USER_EXECUTIONS_KEPT = 100;
+    /** The fields of each user-log entry: the id of the entry before it, and the envelope. */
+    public static final String USER_LOG_PREV_FIELD = "prev";
     /** The single field of each replay-log stream entry. */
     public static final String LOG_FIELD = "event";
 
@@ -27,14 +29,39 @@ public record RedisKeys(String prefix) {
         return execChannel(executionId) + ":status";
     }
 
-    /** Sorted set of one user's most recently active executions (score: epoch ms of their last event). */
+    /**
+     * Sorted set of one user's most recently active executions (score: epoch ms of their last event). This and the
+     * other keys of one user carry the user id as a hash tag, so that in a Redis Cluster they share one slot.
+     */
     public String userExecutions(String userId) {
-        return userExecutionsPrefix() + userId + ":executions";
+        return user(userId) + ":executions";
     }
 
-    /** {@link #userExecutions} without the user and suffix, for the script that builds it from a snapshot's owner. */
-    public String userExecutionsPrefix() {
-        return prefix + "user:";
+    /**
+     * Stream of every event of every execution one user owns, the user stream's log: entry id {@code {ms}-{n}}, fields
+     * {@code prev} (the id of the entry before it) and {@code event} (the envelope).
+     */
+    public String userLog(String userId) {
+        return user(userId) + ":log";
+    }
+
+    /** The id of the last entry appended to {@link #userLog}; it outlives the log, so a gap is told apart from nothing. */
+    public String userLogLast(String userId) {
+        return user(userId) + ":last";
+    }
+
+    /** The highest seq of one execution appended to its owner's {@link #userLog}. */
+    public String userLogAppended(String userId, String executionId) {
+        return user(userId) + ":appended:" + executionId;
+    }
+
+    /** Pub/sub channel with each entry appended to {@link #userLog}, live: {@code {id} {prev} {envelope}}. */
+    public String userChannel(String userId) {
+        return user(userId);
+    }
+
+    private String user(String userId) {
+        return prefix + "user:{" + userId + "}";
     }
 
     /** Pub/sub channel with one user's notifications. */

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
  * (which write events the way the topology does) run the same text. Each file's header says its KEYS, ARGV and reply.
  */
 public enum RedisScript {
-    /** One sequenced execution event: log, snapshot, publish, owner's index; idempotent by seq. */
+    /** One sequenced execution event: log, snapshot, publish; idempotent by seq. */
     EXECUTION_WRITE("execution-write.lua"),
+    /** One execution event appended to its owner's log (the user stream's) and published; idempotent by seq. */
+    USER_LOG_APPEND("user-log-append.lua"),
     /** One notification or system event, published once (deduplicated by a marker key). */
     PUBLISH_ONCE("publish-once.lua"),
     /** A slot for a new stream of one user, evicting the oldest beyond the user's limit. */

@@ -1,9 +1,8 @@
--- Writes one sequenced execution event: appends it to the replay log, replaces the snapshot, publishes it, and
--- lists the execution in its owner's index of recently active executions. Does nothing when the seq is not newer
--- than what Redis already holds, so a write repeated after a crash changes nothing.
+-- Writes one sequenced execution event: appends it to the replay log, replaces the snapshot and publishes it.
+-- Does nothing when the seq is not newer than what Redis already holds, so a write repeated after a crash changes
+-- nothing. Every key is the execution's (its owner's log is written by user-log-append.lua, a separate call).
 -- KEYS: log, status, channel.
--- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms, now ms, user index key prefix,
---       user index length, execution id.
+-- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms.
 -- The snapshot check also covers a log that has already expired: an old seq never rewinds the snapshot.
 -- Returns 1 when written, 0 when already present.
 local seq = tonumber(ARGV[1])
@@ -22,12 +21,4 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6])
 redis.call('PUBLISH', KEYS[3], ARGV[2])
-local ok, after = pcall(cjson.decode, ARGV[3])
-if ok and type(after) == 'table' and type(after['owner']) == 'string' then
-  local index = ARGV[8] .. after['owner'] .. ':executions'
-  if redis.call('ZADD', index, ARGV[7], ARGV[10]) == 1 then
-    redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[9]) + 1))
-  end
-  redis.call('PEXPIRE', index, ARGV[6])
-end
 return 1

@@ -3,30 +3,30 @@ package io.sserouter.edge;
 import io.sserouter.contract.ExecutionStatus;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
-import io.sserouter.contract.RedisScript;
 import io.sserouter.contract.StatusSnapshot;
 import java.net.URI;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import io.sserouter.topology.ScriptCall;
+import io.sserouter.topology.SinkWrite;
+import io.sserouter.topology.TopologySettings;
 import redis.clients.jedis.Jedis;
 
 /**
- * Writes events to Redis with the topology's own script and argument layout (log entry {seq}-0, snapshot, publish,
- * owner's index), so the edge is tested against what the topology really leaves in Redis.
+ * Writes events to Redis with the topology's own script calls ({@link ScriptCall}: the owner's log, then the log entry
+ * {seq}-0, snapshot and publish), so the edge is tested against what the topology really leaves in Redis.
  */
 public final class FakeTopology implements AutoCloseable {
-    private static final Duration LOG_TTL = Duration.ofMinutes(5);
-    private static final Duration STATUS_TTL = Duration.ofHours(24);
-
     private final Jedis redis;
     private final RedisKeys keys;
-    private final int maxLen;
+    private final TopologySettings settings;
 
     public FakeTopology(URI url, RedisKeys keys, int maxLen) {
         this.redis = new Jedis(url);
         this.keys = keys;
-        this.maxLen = maxLen;
+        this.settings = TopologySettings.fromEnv(Map.of("REDIS_URL", url.toString(), "SSE_REDIS_PREFIX", keys.prefix(),
+                "SSE_BUFFER_MAX_EVENTS", String.valueOf(maxLen), "SSE_CREATE_TOPICS", "false"));
     }
 
     public static String envelope(String id, long seq, String type) {
@@ -45,15 +45,22 @@ public final class FakeTopology implements AutoCloseable {
 
     /** An event with the given envelope, exactly as published. */
     public synchronized void write(String id, long seq, String type, String owner, boolean closed, String envelope) {
+        write(id, seq, type, owner, closed, envelope, List.of());
+    }
+
+    /**
+     * The event that makes the owner known, with the events sequenced before it ({@code earlier}, already written
+     * without an owner), as the topology writes it.
+     */
+    public synchronized void write(String id, long seq, String type, String owner, boolean closed, String envelope,
+                                   List<SinkWrite.Earlier> earlier) {
         StatusSnapshot snapshot = new StatusSnapshot(id, ExecutionStatus.RUNNING, owner, seq, type, closed, closed,
                 Instant.now().toString(), null);
-        // KEYS and ARGV as the topology's RedisSink passes them
-        redis.eval(RedisScript.EXECUTION_WRITE.source(),
-                List.of(keys.execLog(id), keys.execStatus(id), keys.execChannel(id)),
-                List.of(String.valueOf(seq), envelope, Json.write(snapshot), String.valueOf(maxLen),
-                        String.valueOf(LOG_TTL.toMillis()), String.valueOf(STATUS_TTL.toMillis()),
-                        String.valueOf(System.currentTimeMillis()), keys.userExecutionsPrefix(),
-                        String.valueOf(RedisKeys.USER_EXECUTIONS_KEPT), id));
+        SinkWrite write = new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, id + ":" + seq, "fake/0/" + seq, envelope,
+                Json.write(snapshot), closed, owner, earlier);
+        for (ScriptCall call : ScriptCall.of(write, keys, settings, System.currentTimeMillis())) {
+            redis.eval(call.script().source(), call.keys(), call.args());
+        }
     }
 
     /** Events 1..n of a running execution; the last one closes it when {@code close}. */

@@ -121,6 +121,22 @@ class SequencingTest {
     }
 
     @Test
+    void theOwnersLogHasEveryEventOfTheirExecutionsOnceInOrderIncludingThoseBeforeTheOwnerWasKnown() {
+        h.send("pod_events", event("pod_created", "e-6", ""));
+        h.send("execution_events", event("execution_requested", "e-7", "\"metadata\":{\"user_id\":\"bob\"}"));
+        h.send("pod_events", event("pod_scheduled", "e-6", ""));
+        h.send("execution_events", event("execution_requested", "e-6", "\"metadata\":{\"user_id\":\"bob\"}"));
+        h.send("execution_events", event("execution_requested", "e-8", "\"metadata\":{\"user_id\":\"ann\"}"));
+        h.send("execution_events", event("execution_started", "e-6", "\"metadata\":{\"user_id\":\"mallory\"}"));
+        h.send("pod_events", event("pod_running", "e-7", ""));
+
+        assertEquals(List.of("e-7:1", "e-6:1", "e-6:2", "e-6:3", "e-6:4", "e-7:2"),
+                h.userLog("bob").stream().map(e -> e.executionId() + ":" + e.seq()).toList());
+        assertEquals(List.of("e-8:1"), h.userLog("ann").stream().map(e -> e.executionId() + ":" + e.seq()).toList());
+        assertEquals(List.of(), h.userLog("mallory"), "only the owner's log gets an execution's events");
+    }
+
+    @Test
     void timestampsAreNormalisedAndFilledIn() {
         h.send("execution_events", event("execution_requested", "e-6", "\"timestamp\":\"2026-03-01T10:00:00+02:00\""));
         h.send("execution_events", event("execution_queued", "e-6", ""));

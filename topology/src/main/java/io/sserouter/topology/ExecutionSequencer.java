@@ -96,8 +96,14 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
                 event.timestamp(), event.eventId(), event.data());
         StatusSnapshot snapshot = new StatusSnapshot(id, status, next.owner(), next.lastSeq(), next.lastEventType(),
                 status.terminal(), next.closed(), Instant.ofEpochMilli(now).toString(), next.lastEventTime());
+        String envelopeJson = Json.write(envelope);
+        // the owner's log gets the events sequenced before the owner was known with the first write that knows it
+        List<SinkWrite.Earlier> earlier = before.owner() == null && next.owner() != null ? before.ownerless() : List.of();
         SinkWrite write = new SinkWrite(SinkWrite.Kind.EXECUTION, id, next.lastSeq(), event.dedupId(), event.source(),
-                Json.write(envelope), Json.write(snapshot), next.finished());
+                envelopeJson, Json.write(snapshot), next.finished(), next.owner(), earlier);
+        if (next.owner() == null || !next.ownerless().isEmpty()) {
+            next = next.withOwnerless(new SinkWrite.Earlier(next.lastSeq(), envelopeJson), settings.logMaxEvents());
+        }
         if (before.unwrittenSince(acknowledged.getOrDefault(id, 0L)) >= MAX_UNWRITTEN_PER_EXECUTION) {
             flush(); // a chatty execution: its state would otherwise carry ever more writes in every put
         }

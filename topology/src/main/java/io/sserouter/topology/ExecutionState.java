@@ -12,6 +12,8 @@ import java.util.List;
  * @param finishedAt  wall-clock time the execution finished (terminal status or closing event), 0 while running
  * @param unwritten   Redis writes of this execution not known to be acknowledged when the state was stored: the
  *                    execution's outbox, restored with the state and performed again after a crash
+ * @param ownerless   events sequenced while the owner is unknown (the latest, bounded), for the owner's log once
+ *                    the owner is known
  */
 record ExecutionState(
         ExecutionStatus status,
@@ -23,14 +25,16 @@ record ExecutionState(
         long touchedAt,
         long finishedAt,
         List<String> recentIds,
-        List<SinkWrite> unwritten) {
+        List<SinkWrite> unwritten,
+        List<SinkWrite.Earlier> ownerless) {
 
     ExecutionState {
         unwritten = unwritten == null ? List.of() : unwritten; // a state stored before the field existed
+        ownerless = ownerless == null ? List.of() : ownerless;
     }
 
     static ExecutionState fresh() {
-        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of());
+        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of(), List.of());
     }
 
     /** The writes still unwritten once those up to {@code ackedSeq} are known to be in Redis, plus {@code write}. */
@@ -77,10 +81,25 @@ record ExecutionState(
         boolean nowClosed = closed || closes;
         boolean nowFinished = nowClosed || status.terminal();
         return new ExecutionState(status, owner != null ? owner : event.userId(), lastSeq + 1, event.eventType(),
-                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids, unwritten);
+                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids, unwritten, ownerless);
     }
 
     ExecutionState withUnwritten(List<SinkWrite> writes) {
-        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, writes);
+        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, writes, ownerless);
+    }
+
+    /**
+     * This state's events still waiting for an owner: {@code event} (this state's last) added while the owner is
+     * unknown, keeping the latest {@code kept} (older ones would be beyond any replay log anyway); none once known.
+     */
+    ExecutionState withOwnerless(SinkWrite.Earlier event, int kept) {
+        List<SinkWrite.Earlier> waiting = List.of();
+        if (owner == null) {
+            List<SinkWrite.Earlier> list = new ArrayList<>(Math.min(ownerless.size() + 1, kept));
+            list.addAll(ownerless.size() >= kept ? ownerless.subList(ownerless.size() - kept + 1, ownerless.size()) : ownerless);
+            list.add(event);
+            waiting = list;
+        }
+        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, unwritten, waiting);
     }
 }

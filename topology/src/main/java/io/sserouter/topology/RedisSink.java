@@ -25,12 +25,13 @@ public final class RedisSink implements EventSink {
     private final LongSupplier clock;
     private volatile String executionSha;
     private volatile String publishOnceSha;
+    private volatile String userLogSha;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
     }
 
-    /** With the clock that dates each owner's index entry (a test compares them with another sink's). */
+    /** With the clock that dates each owner's log entry (a test compares them with another sink's). */
     public RedisSink(RedisSettings redis, TopologySettings settings, LongSupplier clock) {
         this.keys = redis.keys();
         this.settings = settings;
@@ -60,19 +61,29 @@ public final class RedisSink implements EventSink {
     }
 
     private Outcome pipeline(List<SinkWrite> batch) {
-        List<Response<Object>> replies = new ArrayList<>(batch.size());
+        List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
+        long now = clock.getAsLong();
         try (Pipeline pipeline = client.pipelined()) {
             for (SinkWrite write : batch) {
-                replies.add(send(pipeline, write));
+                List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now);
+                List<Response<Object>> writeReplies = new ArrayList<>(calls.size());
+                for (ScriptCall call : calls) {
+                    writeReplies.add(pipeline.evalsha(sha(call.script()), call.keys(), call.args()));
+                }
+                replies.add(writeReplies);
             }
             pipeline.sync();
         }
         int written = 0;
         int present = 0;
         int rejected = 0;
-        for (Response<Object> reply : replies) {
+        for (List<Response<Object>> writeReplies : replies) {
             try {
-                if (Long.valueOf(1).equals(reply.get())) {
+                Object decisive = null;
+                for (Response<Object> reply : writeReplies) {
+                    decisive = reply.get(); // the last call's reply tells how the write went; any error refuses it
+                }
+                if (Long.valueOf(1).equals(decisive)) {
                     written++;
                 } else {
                     present++;
@@ -87,15 +98,20 @@ public final class RedisSink implements EventSink {
         return new Outcome(written, present, rejected);
     }
 
-    private Response<Object> send(Pipeline pipeline, SinkWrite write) {
-        ScriptCall call = ScriptCall.of(write, keys, settings, clock.getAsLong());
-        return pipeline.evalsha(call.script() == RedisScript.EXECUTION_WRITE ? executionSha : publishOnceSha, call.keys(), call.args());
+    private String sha(RedisScript script) {
+        return switch (script) {
+            case EXECUTION_WRITE -> executionSha;
+            case USER_LOG_APPEND -> userLogSha;
+            case PUBLISH_ONCE -> publishOnceSha;
+            default -> throw new IllegalArgumentException("not a topology script: " + script);
+        };
     }
 
     private void loadScripts(boolean force) {
         if (force || executionSha == null) {
             executionSha = client.scriptLoad(RedisScript.EXECUTION_WRITE.source());
             publishOnceSha = client.scriptLoad(RedisScript.PUBLISH_ONCE.source());
+            userLogSha = client.scriptLoad(RedisScript.USER_LOG_APPEND.source());
         }
     }
 

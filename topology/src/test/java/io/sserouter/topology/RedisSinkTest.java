@@ -54,7 +54,8 @@ class RedisSinkTest {
 
     private static SinkWrite owned(String id, long seq, String owner) {
         return new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, "id:" + seq, "t/0/" + seq, "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + "}",
-                "{\"execution_id\":\"" + id + "\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"") + ",\"last_seq\":" + seq + "}", false);
+                "{\"execution_id\":\"" + id + "\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"") + ",\"last_seq\":" + seq + "}", false,
+                owner, List.of());
     }
 
     @Test
@@ -85,6 +86,34 @@ class RedisSinkTest {
             assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("r-2", 1))));
             redis.scriptFlush();
             assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("r-2", 2))));
+        }
+    }
+
+    @Test
+    void eachOwnerHasALogOfEveryEventOfTheirExecutionsIncludingThoseBeforeTheOwnerWasKnown() throws Exception {
+        try (RedisSink sink = new RedisSink(settings.redis(), settings);
+             PubSubRecorder published = new PubSubRecorder(settings.redis().url(), "sink-test:user:*");
+             Jedis redis = new Jedis(settings.redis().url())) {
+            var keys = settings.redis().keys();
+            SinkWrite first = owned("l-1", 1, null);
+            SinkWrite known = new SinkWrite(SinkWrite.Kind.EXECUTION, "l-1", 3, "id:3", "t/0/3", "{\"seq\":3}", "{\"last_seq\":3}", false,
+                    "dee", List.of(new SinkWrite.Earlier(1, "{\"seq\":1}"), new SinkWrite.Earlier(2, "{\"seq\":2}")));
+            sink.write(List.of(first, owned("l-2", 1, "dee"), known));
+            sink.write(List.of(known, owned("l-2", 1, "dee"))); // repeated after a crash: appends nothing
+
+            var entries = redis.xrange(keys.userLog("dee"), "-", "+");
+            assertEquals(List.of("{\"execution_id\":\"l-2\",\"seq\":1}", "{\"seq\":1}", "{\"seq\":2}", "{\"seq\":3}"),
+                    entries.stream().map(e -> e.getFields().get(io.sserouter.contract.RedisKeys.LOG_FIELD)).toList(), "log order, each once");
+            String prev = "0-0";
+            for (var entry : entries) {
+                assertEquals(prev, entry.getFields().get(io.sserouter.contract.RedisKeys.USER_LOG_PREV_FIELD), "each entry names the one before");
+                prev = entry.getID().toString();
+            }
+            assertEquals(prev, redis.get(keys.userLogLast("dee")));
+            published.await(keys.userChannel("dee"), 4, Duration.ofSeconds(5));
+            List<String> live = published.on(keys.userChannel("dee"));
+            assertEquals(4, live.size(), "published once each: " + live);
+            assertEquals(entries.get(3).getID() + " " + entries.get(2).getID() + " {\"seq\":3}", live.get(3), "'{id} {prev} {envelope}'");
         }
     }
 }

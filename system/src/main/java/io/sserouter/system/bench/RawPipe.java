@@ -146,8 +146,9 @@ final class RawPipe implements PublishMeter.Pipeline {
         StatusSnapshot snapshot = new StatusSnapshot(id, status, owner, after.seq(), type, status.terminal(), after.closed(),
                 Instant.now().toString(), timestamp);
         String source = record.topic() + "/" + record.partition() + "/" + record.offset();
+        // the same Redis writes as the topology, the owner's log included (events before the owner are not, a rare case)
         return new SinkWrite(SinkWrite.Kind.EXECUTION, id, after.seq(), eventId, source, Json.write(envelope), Json.write(snapshot),
-                after.closed());
+                after.closed(), owner, List.of());
     }
 
     private void write(List<SinkWrite> batch) throws InterruptedException {

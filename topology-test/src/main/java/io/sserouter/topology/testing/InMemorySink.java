@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * The topology's sink for tests: every write is the same script call the Redis sink sends ({@link ScriptCall}),
- * run on an {@link InMemoryRedis}, and its reply counted the same way. The owner's index is dated by the
- * in-memory clock.
+ * run on an {@link InMemoryRedis}, and its reply counted the same way. The owner's log entries are dated by
+ * the in-memory clock.
  */
 public final class InMemorySink implements EventSink {
     private final InMemoryRedis redis;
@@ -29,9 +29,12 @@ public final class InMemorySink implements EventSink {
         int present = 0;
         int rejected = 0;
         for (SinkWrite write : batch) {
-            ScriptCall call = ScriptCall.of(write, keys, settings, redis.nowMillis());
             try {
-                if (Long.valueOf(1).equals(redis.eval(call.script(), call.keys(), call.args()))) {
+                Object decisive = null;
+                for (ScriptCall call : ScriptCall.of(write, keys, settings, redis.nowMillis())) {
+                    decisive = redis.eval(call.script(), call.keys(), call.args()); // the last call's reply tells how the write went
+                }
+                if (Long.valueOf(1).equals(decisive)) {
                     written++;
                 } else {
                     present++;

@@ -129,6 +129,15 @@ public final class SseRouterTestDriver implements AutoCloseable {
         return redis.stream(keys().execLog(executionId)).stream().map(InMemoryRedis.StreamEntry::id).toList();
     }
 
+    /**
+     * The envelopes in a user's log, oldest first: every event of every execution the user owns, in the order the
+     * user stream ({@code GET /api/v1/events}) delivers them, including events sequenced before the owner was known.
+     */
+    public List<ExecutionEnvelope> userLog(String userId) {
+        return redis.stream(keys().userLog(userId)).stream()
+                .map(entry -> Json.read(entry.fields().get(RedisKeys.LOG_FIELD), ExecutionEnvelope.class)).toList();
+    }
+
     /** The execution's status snapshot, or null when there is none (never written, or expired). */
     public StatusSnapshot snapshot(String executionId) {
         String json = redis.get(keys().execStatus(executionId));

@@ -81,6 +81,12 @@ class RedisConformanceTest {
             }
         }
         assertEquals(new Outcome(0, 1, 0), both(exec("many-50", 1, "cy")));
+
+        assertEquals(new Outcome(2, 0, 0), both(exec("late", 1, null), exec("late", 2, null)), "no owner yet: no owner's log");
+        assertEquals(new Outcome(1, 1, 0), both(ownerFound("late", 3, "dee"), ownerFound("late", 3, "dee")),
+                "the owner's log gets the earlier events once, before this one");
+        script("return redis.call('DEL', KEYS[1])", keys.userLog("dee"));
+        assertEquals(new Outcome(1, 0, 0), both(exec("late", 4, "dee")), "a log gone (expired): the next entry still names the last");
         assertSameKeyspace();
         assertSamePublishes();
     }
@@ -224,7 +230,21 @@ class RedisConformanceTest {
     private static SinkWrite exec(String id, long seq, String owner) {
         String snapshot = "{\"execution_id\":\"" + id + "\",\"owner\":" + (owner == null ? "null" : "\"" + owner + "\"") + ",\"last_seq\":" + seq + "}";
         return new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, "id:" + seq, "t/0/" + seq,
-                "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + ",\"data\":{\"é\":\"ü\"}}", snapshot, false);
+                envelope(id, seq), snapshot, false, owner, List.of());
+    }
+
+    private static String envelope(String id, long seq) {
+        return "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + ",\"data\":{\"é\":\"ü\"}}";
+    }
+
+    /** The write that first knows the owner, with the events sequenced before it. */
+    private static SinkWrite ownerFound(String id, long seq, String owner) {
+        List<SinkWrite.Earlier> earlier = new java.util.ArrayList<>();
+        for (long s = 1; s < seq; s++) {
+            earlier.add(new SinkWrite.Earlier(s, envelope(id, s)));
+        }
+        SinkWrite plain = exec(id, seq, owner);
+        return new SinkWrite(plain.kind(), id, seq, plain.dedupId(), plain.source(), plain.envelope(), plain.snapshot(), false, owner, earlier);
     }
 
     private static SinkWrite notification(String user, String eventId) {
