@@ -19,6 +19,7 @@ import io.sserouter.edge.http.HttpServer;
 import io.sserouter.edge.http.NotificationStreamHandler;
 import io.sserouter.edge.http.Routes;
 import io.sserouter.edge.http.StatusHandler;
+import io.sserouter.edge.http.UserStreamHandler;
 import io.sserouter.edge.http.StreamAdmission;
 import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.redis.PipelineHealth;
@@ -95,6 +96,7 @@ public final class EdgeApp implements AutoCloseable {
         ExecutionStreamHandler executionStream = new ExecutionStreamHandler(admission, deps);
         ExecutionSetStreamHandler executionSetStream = new ExecutionSetStreamHandler(admission, deps);
         NotificationStreamHandler notificationStream = new NotificationStreamHandler(admission, deps);
+        UserStreamHandler userStream = new UserStreamHandler(admission, deps);
         StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
         EventLogHandler eventLog = new EventLogHandler(reader, authenticator);
         ExecutionsHandler executions = new ExecutionsHandler(reader, authenticator, pipeline);
@@ -106,7 +108,7 @@ public final class EdgeApp implements AutoCloseable {
             HttpServer.configure(cfg, settings);
             CorsRules.configure(cfg, settings.corsAllowedOrigins());
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
-            Routes.configure(cfg, executionStream, executionSetStream, notificationStream, status, eventLog, executions,
+            Routes.configure(cfg, executionStream, executionSetStream, userStream, notificationStream, status, eventLog, executions,
                     () -> fanout.up() && !shutdown.draining(), meters);
         });
         long beat = settings.heartbeat().toMillis();

@@ -12,6 +12,7 @@ public final class EdgeMetrics {
     private final MeterRegistry registry;
     private final Counter sent;
     private final Counter replayed;
+    private final Counter gaps;
     private final Counter failures;
     private final Timer duration;
     private final Timer latency;
@@ -21,6 +22,8 @@ public final class EdgeMetrics {
         this.registry = registry;
         sent = Counter.builder("sse.messages.sent").description("SSE events written to clients").register(registry);
         replayed = Counter.builder("sse.replayed.events").description("Events sent from the replay log").register(registry);
+        gaps = Counter.builder("sse.replay.gaps").description("replay_gap events: a resuming client asked for events no longer retained")
+                .register(registry);
         failures = Counter.builder("sse.stream.failures").description("Streams ended by an unexpected error").register(registry);
         duration = Timer.builder("sse.connection.duration").description("How long SSE streams stayed open").register(registry);
         latency = Timer.builder("sse.delivery.latency").description("Event timestamp to the write to the client")
@@ -45,6 +48,10 @@ public final class EdgeMetrics {
 
     public void replayed() {
         replayed.increment();
+    }
+
+    public void gap() {
+        gaps.increment();
     }
 
     public void rejected(String reason) {

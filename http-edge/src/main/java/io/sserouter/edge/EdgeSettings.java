@@ -1,6 +1,7 @@
 package io.sserouter.edge;
 
 import io.sserouter.config.Env;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.config.RedisSettings;
 import io.sserouter.edge.auth.JwtSettings;
 import io.sserouter.edge.http.CorsRules;
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param corsAllowedOrigins browser origins allowed to call the edge from a page (exact {@code scheme://host[:port]}); empty: no CORS
  * @param maxHeaderBytes     the largest request line plus headers accepted
  * @param maxExecutionsPerStream the most executions one stream of a chosen set may follow
+ * @param userStreamSnapshots    how many of the user's most recently active executions a fresh user stream starts with
  */
 public record EdgeSettings(
         int httpPort,
@@ -40,6 +42,7 @@ public record EdgeSettings(
         List<String> corsAllowedOrigins,
         int maxHeaderBytes,
         int maxExecutionsPerStream,
+        int userStreamSnapshots,
         RedisSettings redis) {
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
@@ -63,6 +66,7 @@ public record EdgeSettings(
                 CorsRules.origins(env),
                 env.integer("SSE_MAX_HEADER_BYTES", 8_192, 1_024, 65_536),
                 env.integer("SSE_MAX_EXECUTIONS_PER_STREAM", 32, 1, 1_000),
+                env.integer("SSE_USER_STREAM_SNAPSHOTS", 20, 0, RedisKeys.USER_EXECUTIONS_KEPT),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

@@ -26,7 +26,8 @@ public final class FakeTopology implements AutoCloseable {
         this.redis = new Jedis(url);
         this.keys = keys;
         this.settings = TopologySettings.fromEnv(Map.of("REDIS_URL", url.toString(), "SSE_REDIS_PREFIX", keys.prefix(),
-                "SSE_BUFFER_MAX_EVENTS", String.valueOf(maxLen), "SSE_CREATE_TOPICS", "false"));
+                "SSE_BUFFER_MAX_EVENTS", String.valueOf(maxLen), "SSE_USER_BUFFER_MAX_EVENTS", String.valueOf(maxLen),
+                "SSE_CREATE_TOPICS", "false"));
     }
 
     public static String envelope(String id, long seq, String type) {

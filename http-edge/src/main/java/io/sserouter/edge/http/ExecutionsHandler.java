@@ -33,14 +33,7 @@ public final class ExecutionsHandler implements Handler {
     @Override
     public void handle(Context ctx) {
         Principal principal = authenticator.authenticate(ctx);
-        String user = ctx.queryParam("user");
-        if (user == null || user.isEmpty()) {
-            user = principal.userId();
-        } else if (!Ids.valid(user)) {
-            throw ApiError.of(400, "invalid_user", "user must be 1-128 characters of [A-Za-z0-9._:-]");
-        } else if (!principal.admin() && !user.equals(principal.userId())) {
-            throw ApiError.of(403, "forbidden", "only admins may list another user's executions");
-        }
+        String user = RequestRules.user(ctx, principal);
         int limit = limit(ctx.queryParam("limit"));
         ObjectNode body = Json.MAPPER.createObjectNode().put("user", user);
         ArrayNode executions = body.putArray("executions");

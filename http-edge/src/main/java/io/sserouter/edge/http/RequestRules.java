@@ -2,7 +2,9 @@ package io.sserouter.edge.http;
 
 import io.javalin.http.Context;
 import io.sserouter.contract.Ids;
+import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.relay.SetCursor;
+import io.sserouter.edge.relay.UserLogId;
 import java.util.HashSet;
 import java.util.List;
 
@@ -57,6 +59,34 @@ final class RequestRules {
             throw ApiError.of(400, "invalid_last_event_id", "Last-Event-ID must be an id this stream sent (" + size
                     + " dot-separated positions, one per id= in order): " + e.getMessage());
         }
+    }
+
+    /** The user stream's cursor ({@code Last-Event-ID} header, else {@code ?lastEventId=}): a log id; null for a fresh connect. */
+    static UserLogId userCursor(Context ctx) {
+        String value = lastEventIdText(ctx);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return UserLogId.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.of(400, "invalid_last_event_id", "Last-Event-ID must be an id this stream sent ({ms}-{n}, e.g. 1764460800000-0)");
+        }
+    }
+
+    /** {@code ?user=}: whose stream or list an admin asks for; the caller's own when absent. Others' need the admin claim. */
+    static String user(Context ctx, Principal principal) {
+        String user = ctx.queryParam("user");
+        if (user == null || user.isEmpty()) {
+            return principal.userId();
+        }
+        if (!Ids.valid(user)) {
+            throw ApiError.of(400, "invalid_user", "user must be 1-128 characters of [A-Za-z0-9._:-]");
+        }
+        if (!principal.admin() && !user.equals(principal.userId())) {
+            throw ApiError.of(403, "forbidden", "only admins may read another user's events");
+        }
+        return user;
     }
 
     /** {@code ?after=}: the seq after which a client wants the retained events; 0 (all of them) when absent. */

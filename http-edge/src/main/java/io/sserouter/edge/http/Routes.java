@@ -18,11 +18,12 @@ public final class Routes {
     }
 
     public static void configure(JavalinConfig cfg, ExecutionStreamHandler executionEvents, ExecutionSetStreamHandler executionSetEvents,
-                                 NotificationStreamHandler notifications,
+                                 UserStreamHandler userEvents, NotificationStreamHandler notifications,
                                  StatusHandler status, EventLogHandler eventLog, ExecutionsHandler executions,
                                  BooleanSupplier ready, PrometheusMeterRegistry registry) {
         cfg.routes.get("/", DemoPage::index);
         cfg.routes.get("/demo/{file}", DemoPage::asset);
+        cfg.routes.get("/api/v1/events", userEvents);
         cfg.routes.get("/api/v1/events/executions/{id}", executionEvents);
         cfg.routes.get("/api/v1/events/executions", executionSetEvents);
         cfg.routes.get("/api/v1/events/notifications", notifications);

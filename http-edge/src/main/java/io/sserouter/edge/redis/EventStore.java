@@ -42,4 +42,16 @@ public interface EventStore {
 
     /** The latest system event of each type, as published. */
     Collection<String> latestBroadcasts();
+
+    /** Up to {@code limit} entries of a user's log after the entry {@code afterId}, in order (each with its log ids). */
+    List<Published> userLogAfter(String userId, String afterId, int limit);
+
+    /** The id of the last entry ever appended to a user's log, or null when none is remembered. */
+    String userLogLast(String userId);
+
+    /** The snapshots of a user's {@code limit} most recently active executions, newest first. */
+    List<StatusSnapshot> recentExecutions(String userId, int limit);
+
+    /** The snapshots of a user's executions active at or after {@code sinceMillis} (at most {@code limit}), newest first. */
+    List<StatusSnapshot> executionsActiveSince(String userId, long sinceMillis, int limit);
 }

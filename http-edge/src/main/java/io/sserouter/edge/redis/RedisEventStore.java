@@ -4,6 +4,7 @@ import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.StatusSnapshot;
 import java.util.Collection;
 import java.util.List;
+import io.sserouter.edge.sse.Published;
 
 /** The event store of an edge instance: its one subscriber connection for live messages, pooled reads for the rest. */
 public class RedisEventStore implements EventStore {
@@ -43,5 +44,25 @@ public class RedisEventStore implements EventStore {
     @Override
     public Collection<String> latestBroadcasts() {
         return reader.latestBroadcasts();
+    }
+
+    @Override
+    public List<Published> userLogAfter(String userId, String afterId, int limit) {
+        return reader.userLogAfter(userId, afterId, limit);
+    }
+
+    @Override
+    public String userLogLast(String userId) {
+        return reader.userLogLast(userId);
+    }
+
+    @Override
+    public List<StatusSnapshot> recentExecutions(String userId, int limit) {
+        return reader.recentExecutions(userId, limit);
+    }
+
+    @Override
+    public List<StatusSnapshot> executionsActiveSince(String userId, long sinceMillis, int limit) {
+        return reader.executionsActiveSince(userId, sinceMillis, limit);
     }
 }

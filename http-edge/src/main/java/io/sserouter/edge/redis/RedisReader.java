@@ -5,6 +5,8 @@ import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.config.RedisSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import io.sserouter.edge.sse.Published;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
@@ -46,12 +48,36 @@ public final class RedisReader implements AutoCloseable {
 
     /** The snapshots of a user's most recently active executions, newest first; expired ones are left out. */
     public List<StatusSnapshot> recentExecutions(String userId, int limit) {
-        List<String> ids = client.zrevrange(keys.userExecutions(userId), 0, limit - 1);
+        return snapshots(client.zrevrange(keys.userExecutions(userId), 0, limit - 1));
+    }
+
+    /** The snapshots of a user's executions active at or after {@code sinceMillis}, newest first; expired ones are left out. */
+    public List<StatusSnapshot> executionsActiveSince(String userId, long sinceMillis, int limit) {
+        return snapshots(client.zrevrangeByScore(keys.userExecutions(userId), "+inf", String.valueOf(sinceMillis), 0, limit));
+    }
+
+    private List<StatusSnapshot> snapshots(List<String> ids) {
         if (ids.isEmpty()) {
             return List.of();
         }
         List<String> snapshots = client.mget(ids.stream().map(keys::execStatus).toArray(String[]::new));
         return snapshots.stream().filter(java.util.Objects::nonNull).map(StatusSnapshot::parse).toList();
+    }
+
+    /** Up to {@code limit} entries of a user's log after the entry {@code afterId}, in order. */
+    public List<Published> userLogAfter(String userId, String afterId, int limit) {
+        List<StreamEntry> entries = client.xrange(keys.userLog(userId), "(" + afterId, "+", limit);
+        List<Published> out = new ArrayList<>(entries.size());
+        for (StreamEntry entry : entries) {
+            Map<String, String> fields = entry.getFields();
+            out.add(Published.parse(entry.getID().toString(), fields.get(RedisKeys.USER_LOG_PREV_FIELD), fields.get(RedisKeys.LOG_FIELD)));
+        }
+        return out;
+    }
+
+    /** The id of the last entry ever appended to a user's log, or null when none is remembered. */
+    public String userLogLast(String userId) {
+        return client.get(keys.userLogLast(userId));
     }
 
     /** Epoch millis of the pipeline's last heartbeat, or null when there is none. */

@@ -199,6 +199,7 @@ final class ExecutionCursor {
         }
         data.set("snapshot", snapshot == null ? null : snapshot.toJson());
         long seq = firstRetained != null ? firstRetained - 1 : snapshot == null ? lastSent : snapshot.lastSeq();
+        deps.metrics().gap();
         return out.write(seq, ControlEvents.REPLAY_GAP, data.toString());
     }
 

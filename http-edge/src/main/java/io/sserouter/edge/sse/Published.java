@@ -13,6 +13,9 @@ import java.nio.charset.StandardCharsets;
  * bytes: at fan-out N that is one allocation instead of N, which keeps garbage collections (the latency tail) rare.
  */
 public final class Published {
+    private final String executionId;
+    private final String logId;
+    private final String prevLogId;
     private final long seq;
     private final String eventType;
     private final boolean closing;
@@ -26,6 +29,14 @@ public final class Published {
      * @param json             the envelope exactly as published, relayed as the SSE {@code data:}
      */
     public Published(long seq, String eventType, boolean closing, long timestampMillis, String json) {
+        this(null, null, null, seq, eventType, closing, timestampMillis, json);
+    }
+
+    private Published(String executionId, String logId, String prevLogId, long seq, String eventType, boolean closing,
+                      long timestampMillis, String json) {
+        this.executionId = executionId;
+        this.logId = logId;
+        this.prevLogId = prevLogId;
         this.seq = seq;
         this.eventType = eventType;
         this.closing = closing;
@@ -34,17 +45,31 @@ public final class Published {
     }
 
     /**
-     * Reads the top-level {@code seq}, {@code event_type} and {@code timestamp} with a streaming parser, skipping the
-     * rest ({@code data} above all): building the whole tree was a sixth of what the edge allocated under load.
+     * Reads the top-level {@code execution_id}, {@code seq}, {@code event_type} and {@code timestamp} with a streaming
+     * parser, skipping the rest ({@code data} above all): building the whole tree was a sixth of what the edge
+     * allocated under load. A message of a user's log channel ({@code {id} {prev} {envelope}}) also keeps its log ids.
      * A message that is not a JSON object is relayed as a {@code message} without a seq.
      */
-    public static Published parse(String json) {
+    public static Published parse(String message) {
+        if (!message.isEmpty() && message.charAt(0) >= '0' && message.charAt(0) <= '9') {
+            int first = message.indexOf(' ');
+            int second = first < 0 ? -1 : message.indexOf(' ', first + 1);
+            if (second > 0) {
+                return parse(message.substring(0, first), message.substring(first + 1, second), message.substring(second + 1));
+            }
+        }
+        return parse(null, null, message);
+    }
+
+    /** An entry of a user's log, read back from Redis: its id, the id of the entry before it, and its envelope. */
+    public static Published parse(String logId, String prevLogId, String json) {
+        String executionId = null;
         long seq = 0;
         String type = null;
         String timestamp = null;
         try (JsonParser parser = Json.MAPPER.getFactory().createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return new Published(0, "message", false, 0, json);
+                return new Published(null, logId, prevLogId, 0, "message", false, 0, json);
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -53,6 +78,7 @@ public final class Published {
                     parser.skipChildren();
                 } else if (value != JsonToken.VALUE_NULL) {
                     switch (field) {
+                        case "execution_id" -> executionId = parser.getText();
                         case "seq" -> seq = parser.getValueAsLong(0);
                         case "event_type" -> type = parser.getText();
                         case "timestamp" -> timestamp = parser.getText();
@@ -61,10 +87,25 @@ public final class Published {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return new Published(0, "message", false, 0, json);
+            return new Published(null, logId, prevLogId, 0, "message", false, 0, json);
         }
         String eventType = type != null ? type : "message";
-        return new Published(seq, eventType, EventTypes.closes(eventType), millis(timestamp), json);
+        return new Published(executionId, logId, prevLogId, seq, eventType, EventTypes.closes(eventType), millis(timestamp), json);
+    }
+
+    /** The execution the event belongs to; null for notifications and broadcasts. */
+    public String executionId() {
+        return executionId;
+    }
+
+    /** The entry's id in its user's log (a message of a user's log channel); null otherwise. */
+    public String logId() {
+        return logId;
+    }
+
+    /** The id of the entry before it in its user's log ({@code 0-0} for the first); null when not a user's log entry. */
+    public String prevLogId() {
+        return prevLogId;
     }
 
     public long seq() {
@@ -87,11 +128,14 @@ public final class Published {
         return json;
     }
 
-    /** The UTF-8 frame {@code id: seq / event: type / data: json}, built on first use; racing builders build the same bytes. */
+    /**
+     * The UTF-8 frame {@code id: seq / event: type / data: json} ({@code id:} the log id for a user's log entry), built
+     * on first use; racing builders build the same bytes.
+     */
     byte[] frame() {
         byte[] bytes = frame;
         if (bytes == null) {
-            bytes = SseFrames.event(String.valueOf(seq), eventType, json).getBytes(StandardCharsets.UTF_8);
+            bytes = SseFrames.event(logId != null ? logId : String.valueOf(seq), eventType, json).getBytes(StandardCharsets.UTF_8);
             frame = bytes;
         }
         return bytes;
