@@ -65,7 +65,7 @@ class FaultInjectionTest {
         }
     }
 
-    /** One set-stream client for every 20 single-stream clients, at least two. */
+    /** One set-stream client, and one user-stream client, for every 20 single-stream clients, at least two of each. */
     private static int setClients(Scale scale) {
         return Math.max(2, scale.clients() / 20);
     }
@@ -168,6 +168,20 @@ class FaultInjectionTest {
                     followers.add(SseFollower.ofSet("127.0.0.1", nginx.port(), tokens.user(user, Duration.ofHours(2)), ids,
                             origin + groupAt - 2_000, deadline));
                 }
+                // User-stream clients: each follows every execution of its user on one connection (GET /api/v1/events),
+                // connected before they start, resuming by the user log's id.
+                for (int c = 0; c < setClients; c++) {
+                    String user = "fw" + c;
+                    long groupAt = LEAD_MILLIS / 2 + (c * setSpan + setSpan / 2) / setClients;
+                    List<String> ids = new ArrayList<>();
+                    for (int k = 0; k < EXECUTIONS_PER_SET; k++) {
+                        String id = "fw-" + c + "-" + k;
+                        ids.add(id);
+                        workload.plan(new Workload.Planned(id, user, groupAt + k * 1_000L), origin);
+                    }
+                    followers.add(SseFollower.ofUser("127.0.0.1", nginx.port(), tokens.user(user, Duration.ofHours(2)), ids,
+                            origin + groupAt - 2_000, deadline));
+                }
                 List<String> bulky = new ArrayList<>();
                 for (int r = 0; r < scale.rounds(); r++) {
                     bulky.add("fx-bulky-" + r);
@@ -248,7 +262,7 @@ class FaultInjectionTest {
                 assertEquals(0, check.lost, summary);
                 assertEquals(0, check.repeated, summary);
                 assertEquals(0, check.outOfOrder, summary);
-                assertEquals(total + (long) setClients * EXECUTIONS_PER_SET + 2L * scale.rounds(), check.executionsClosed, summary);
+                assertEquals(total + 2L * setClients * EXECUTIONS_PER_SET + 2L * scale.rounds(), check.executionsClosed, summary);
                 assertTrue(slowCuts >= scale.rounds(), "the stalled client was cut off by an edge in every round\n" + summary);
                 assertEquals(bulky, slow.followed().stream().map(f -> f.executionId).toList(), "the stalled client followed every bulky execution");
                 for (SseFollower.Followed f : slow.followed()) {
@@ -270,6 +284,7 @@ class FaultInjectionTest {
         out.append(String.format(row, "-".repeat(44), "-".repeat(12)));
         out.append(String.format(row, "clients (+2 that stall)", scale.clients()));
         out.append(String.format(row, "set-stream clients (" + EXECUTIONS_PER_SET + " executions each)", setClients(scale)));
+        out.append(String.format(row, "user-stream clients (" + EXECUTIONS_PER_SET + " executions each)", setClients(scale)));
         out.append(String.format(row, "executions followed", check.executions));
         out.append(String.format(row, "executions closed at the client", check.executionsClosed));
         out.append(String.format(row, "events sent", check.eventsSent));

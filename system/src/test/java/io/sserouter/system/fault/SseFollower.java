@@ -49,8 +49,9 @@ public final class SseFollower implements Runnable {
         }
 
         /**
-         * @param ofSet             the client follows a set stream: each event is this execution's only if its envelope
-         *                          or error names it, and the SSE id is the set's cursor, not the seq
+         * @param ofSet             the client follows a stream of several executions (a set's, or the user's): each event is
+         *                          this execution's only if its envelope or error names it, and the SSE id is the
+         *                          stream's cursor, not the seq
          * @param connectionFigures count the connection's figures (connects, refusals, shutdowns) here: on a set stream
          *                          only one of its executions does, so that they are counted once
          */
@@ -124,9 +125,12 @@ public final class SseFollower implements Runnable {
     private final int receiveBuffer;
     private final Stall stall;
     private final List<SseClient> clients = new ArrayList<>();
-    /** For a set follower: when it connects (a little before its executions start), else 0. */
+    /** For a follower of one shared stream (a set's or the user's): when it connects (a little before its executions start), else 0. */
     private final long setStartMillis;
+    /** One stream carries all the executions: a set stream or the user stream. */
     private final boolean set;
+    /** The shared stream's first Last-Event-ID: every event from the start. */
+    private final String firstCursor;
 
     public SseFollower(String host, int port, String token, List<String> executions, long deadlineMillis, int receiveBuffer, Stall stall) {
         this.base = "http://" + host + ":" + port + "/api/v1/events/executions/";
@@ -137,10 +141,12 @@ public final class SseFollower implements Runnable {
         this.stall = stall;
         this.set = false;
         this.setStartMillis = 0;
+        this.firstCursor = null;
     }
 
-    private SseFollower(String host, int port, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
-        this.base = "http://" + host + ":" + port + "/api/v1/events/executions";
+    private SseFollower(String url, String firstCursor, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
+        this.base = url;
+        this.firstCursor = firstCursor;
         this.token = token;
         this.executions = executions;
         this.deadlineMillis = deadlineMillis;
@@ -156,7 +162,21 @@ public final class SseFollower implements Runnable {
      * executions does: cursor 0 for each at first (every event from seq 1), the server's composite id on reconnect.
      */
     public static SseFollower ofSet(String host, int port, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
-        return new SseFollower(host, port, token, executions, startAtMillis, deadlineMillis);
+        StringBuilder query = new StringBuilder();
+        for (String id : executions) {
+            query.append(query.isEmpty() ? "?" : "&").append("id=").append(id);
+        }
+        return new SseFollower("http://" + host + ":" + port + "/api/v1/events/executions" + query,
+                String.join(".", java.util.Collections.nCopies(executions.size(), "0")), token, executions, startAtMillis, deadlineMillis);
+    }
+
+    /**
+     * A client of its user's stream ({@code /api/v1/events}) from {@code startAtMillis}, before the user's {@code
+     * executions} start, as a dashboard of a user's work does: cursor {@code 0-0} at first (every event of the user's
+     * log), the server's log id on reconnect; done once every one of {@code executions} has closed.
+     */
+    public static SseFollower ofUser(String host, int port, String token, List<String> executions, long startAtMillis, long deadlineMillis) {
+        return new SseFollower("http://" + host + ":" + port + "/api/v1/events", "0-0", token, executions, startAtMillis, deadlineMillis);
     }
 
     /** What it saw of each execution it has started to follow. */
@@ -212,13 +232,8 @@ public final class SseFollower implements Runnable {
             Thread.currentThread().interrupt();
             return;
         }
-        StringBuilder query = new StringBuilder();
-        for (String id : executions) {
-            query.append(query.isEmpty() ? "?" : "&").append("id=").append(id);
-        }
         Set<String> closedExecutions = new java.util.HashSet<>();
-        SseClient client = SseClient.to(URI.create(base + query)).bearer(token)
-                .lastEventId(String.join(".", java.util.Collections.nCopies(executions.size(), "0")))
+        SseClient client = SseClient.to(URI.create(base)).bearer(token).lastEventId(firstCursor)
                 .endsWith(e -> {
                     if (CLOSING.contains(e.event())) {
                         closedExecutions.add(e.json().path("execution_id").asText());
