@@ -55,7 +55,8 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
         return new ScriptCall(RedisScript.USER_LOG_APPEND,
                 List.of(keys.userLog(owner), keys.userLogLast(owner), keys.userLogAppended(owner, executionId),
                         keys.userExecutions(owner), keys.userChannel(owner)),
-                List.of(String.valueOf(seq), envelope, executionId, String.valueOf(nowMillis), String.valueOf(settings.userLogMaxEvents()),
+                List.of(String.valueOf(seq), envelope, executionId, String.valueOf(nowMillis),
+                        settings.userLog() ? String.valueOf(settings.userLogMaxEvents()) : "0", // 0: only the user's executions
                         String.valueOf(settings.logTtl().toMillis()), String.valueOf(keptMillis), USER_EXECUTIONS_KEPT));
     }
 }

@@ -19,6 +19,8 @@ import java.util.TreeMap;
  * @param dlqMaxRecordBytes    largest dead-letter record written whole; larger ones are truncated (and say so)
  * @param logMaxEvents         replay-log length per execution (Redis stream MAXLEN)
  * @param logTtl               the replay log expires this long after its last write
+ * @param userLog              whether events are appended to their owner's log, the source of the user stream (the
+ *                             owner's list of recent executions is kept either way)
  * @param userLogMaxEvents     length of each user's log, the user stream's replay log (Redis stream MAXLEN)
  * @param statusTtl            the status snapshot expires this long after its last write
  * @param finishedRetention    how long a finished execution stays in the state store (late events keep their seq)
@@ -44,6 +46,7 @@ public record TopologySettings(
         int dlqMaxRecordBytes,
         int logMaxEvents,
         Duration logTtl,
+        boolean userLog,
         int userLogMaxEvents,
         Duration statusTtl,
         Duration finishedRetention,
@@ -85,6 +88,7 @@ public record TopologySettings(
                 env.integer("SSE_DLQ_MAX_RECORD_BYTES", 8 << 20, 64 << 10, 64 << 20),
                 env.integer("SSE_BUFFER_MAX_EVENTS", 100, 1, 100_000),
                 seconds(env, "SSE_BUFFER_TTL_SECONDS", 300),
+                env.bool("SSE_USER_LOG", true),
                 env.integer("SSE_USER_BUFFER_MAX_EVENTS", 1_000, 1, 1_000_000),
                 seconds(env, "SSE_STATUS_TTL_SECONDS", 86_400),
                 seconds(env, "SSE_STATE_RETENTION_SECONDS", 90_000),

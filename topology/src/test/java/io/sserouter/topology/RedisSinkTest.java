@@ -116,4 +116,21 @@ class RedisSinkTest {
             assertEquals(entries.get(3).getID() + " " + entries.get(2).getID() + " {\"seq\":3}", live.get(3), "'{id} {prev} {envelope}'");
         }
     }
+
+    @Test
+    void withoutTheOwnersLogTheOwnersListOfExecutionsIsStillKept() throws Exception {
+        TopologySettings noLog = TopologySettings.fromEnv(Map.of(
+                "REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "sink-nolog:", "SSE_USER_LOG", "false"));
+        try (RedisSink sink = new RedisSink(noLog.redis(), noLog);
+             PubSubRecorder published = new PubSubRecorder(noLog.redis().url(), "sink-nolog:user:*");
+             Jedis redis = new Jedis(noLog.redis().url())) {
+            var keys = noLog.redis().keys();
+            assertEquals(new RedisSink.Outcome(2, 0, 0), sink.write(List.of(owned("n-1", 1, "ivy"), owned("n-2", 1, "ivy"))));
+            assertEquals(List.of("n-2", "n-1"), redis.zrevrange(keys.userExecutions("ivy"), 0, -1));
+            assertEquals(false, redis.exists(keys.userLog("ivy")), "no log");
+            assertEquals(null, redis.get(keys.userLogLast("ivy")));
+            published.await("never", 1, Duration.ofMillis(300));
+            assertEquals(List.of(), published.on(keys.userChannel("ivy")), "nothing published for the user stream");
+        }
+    }
 }

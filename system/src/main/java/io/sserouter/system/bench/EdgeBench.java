@@ -37,7 +37,7 @@ public final class EdgeBench {
                 Integer.parseInt(opts.getOrDefault("resumes", "1000")),
                 Integer.parseInt(opts.getOrDefault("resume-warmup", "200")),
                 Integer.parseInt(opts.getOrDefault("storm", "2000")));
-        List<String> servers = Arrays.asList(opts.getOrDefault("servers", "edge,nchan-memory,nchan-redis").split(","));
+        List<String> servers = Arrays.asList(opts.getOrDefault("servers", "edge,edge-user,nchan-memory,nchan-redis").split(","));
         int workers = Integer.parseInt(opts.getOrDefault("nginx-workers", "2"));
         List<String> jvmFlags = opts.containsKey("edge-jvm-flags") ? Arrays.asList(opts.get("edge-jvm-flags").trim().split("\\s+"))
                 : EdgeServer.DEFAULT_JVM_FLAGS;
@@ -68,8 +68,8 @@ public final class EdgeBench {
 
     private static ServerUnderTest start(String name, RedisProcess redis, int workers, List<String> jvmFlags) throws Exception {
         switch (name) {
-            case "edge" -> {
-                EdgeServer edge = new EdgeServer(redis, jvmFlags);
+            case "edge", "edge-user" -> {
+                EdgeServer edge = new EdgeServer(redis, jvmFlags, name.equals("edge") ? EdgeServer.Streams.EXECUTION : EdgeServer.Streams.USER);
                 edge.start();
                 return edge;
             }
@@ -81,7 +81,7 @@ public final class EdgeBench {
                 nchan.start();
                 return nchan;
             }
-            default -> throw new IllegalArgumentException("--servers: unknown server " + name + " (edge, nchan-memory, nchan-redis)");
+            default -> throw new IllegalArgumentException("--servers: unknown server " + name + " (edge, edge-user, nchan-memory, nchan-redis)");
         }
     }
 

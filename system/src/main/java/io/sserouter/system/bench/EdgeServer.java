@@ -1,5 +1,6 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.Tokens;
@@ -22,10 +23,18 @@ import redis.clients.jedis.params.XAddParams;
 
 /**
  * The edge in its own JVM, as deployed, on the bench's Redis. Events reach it the way the topology writes them: the
- * log entry, the snapshot and the publish on {@code sse:exec:{id}}. Each connection carries the token of a user of
- * its own, as browsers of different users would (the per-user limits then cost what they cost in production).
+ * log entry, the snapshot and the publish on the execution's channel; for user streams, the entry of the owner's log
+ * and the publish on the user's channel. Each connection carries the token of a user of its own, as browsers of
+ * different users would (the per-user limits then cost what they cost in production).
  */
 final class EdgeServer implements ServerUnderTest {
+    /** What each connection follows: one execution, or all of one user's executions (channel = user). */
+    enum Streams { EXECUTION, USER }
+
+    /** The ms part of the bench's user-log ids: entry {@code {USER_LOG_MS}-{seq}} names {@code -{seq-1}} before it. */
+    private static final long USER_LOG_MS = 1_000_000_000_000L;
+    private static final RedisKeys KEYS = RedisKeys.defaults();
+
     /** The edge JVM's flags in this benchmark: the one place to change them. */
     /** The flags the README and the edge's image recommend (a small, tight heap), with the bench's heap cap. */
     static final List<String> DEFAULT_JVM_FLAGS = List.of("-Xmx1g", "-Xms32m", "-XX:+UseParallelGC", "-Xss256k",
@@ -34,24 +43,32 @@ final class EdgeServer implements ServerUnderTest {
 
     private final RedisProcess redis;
     private final List<String> jvmFlags;
+    private final Streams streams;
     private final Tokens tokens = Tokens.hs256();
     private final Map<Integer, String> tokenCache = new HashMap<>();
     private Process process;
     private int port;
 
     EdgeServer(RedisProcess redis, List<String> jvmFlags) {
+        this(redis, jvmFlags, Streams.EXECUTION);
+    }
+
+    EdgeServer(RedisProcess redis, List<String> jvmFlags, Streams streams) {
         this.redis = redis;
         this.jvmFlags = jvmFlags;
+        this.streams = streams;
     }
 
     @Override
     public String name() {
-        return "edge";
+        return streams == Streams.USER ? "edge-user" : "edge";
     }
 
     @Override
     public String description() {
-        return "edge JVM " + String.join(" ", jvmFlags) + ", events through Redis (XADD + SET + PUBLISH per event)";
+        return streams == Streams.USER
+                ? "edge JVM " + String.join(" ", jvmFlags) + ", user streams (GET /api/v1/events), one user per channel, events through the user's log"
+                : "edge JVM " + String.join(" ", jvmFlags) + ", events through Redis (XADD + SET + PUBLISH per event)";
     }
 
     void start() throws Exception {
@@ -84,7 +101,7 @@ final class EdgeServer implements ServerUnderTest {
         try (Jedis jedis = jedis()) {
             Pipeline p = jedis.pipelined();
             for (int c = 0; c < channels; c++) {
-                writeEvent(p, "b" + c, 1, ServerUnderTest.envelope("b" + c, 1, false));
+                write(p, c, 1, ServerUnderTest.envelope("b" + c, 1, false), true);
             }
             p.sync();
         }
@@ -92,7 +109,33 @@ final class EdgeServer implements ServerUnderTest {
 
     @Override
     public String subscribeRequest(int connection, int channel) {
+        if (streams == Streams.USER) {
+            return "GET /api/v1/events?user=bu" + channel + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                    + "Authorization: Bearer " + token(connection) + "\r\n\r\n";
+        }
         return request("b" + channel, connection, null);
+    }
+
+    /** Writes event {@code seq} of channel {@code c}'s execution as the topology would, or only publishes it. */
+    private void write(Pipeline p, int c, long seq, String envelope, boolean stored) {
+        String id = "b" + c;
+        if (streams == Streams.USER) {
+            String user = "bu" + c;
+            String entry = USER_LOG_MS + "-" + seq;
+            String prev = seq == 1 ? "0-0" : USER_LOG_MS + "-" + (seq - 1);
+            if (stored) {
+                p.xadd(KEYS.userLog(user), XAddParams.xAddParams().id(entry).maxLen(LOG_LENGTH),
+                        Map.of(RedisKeys.USER_LOG_PREV_FIELD, prev, RedisKeys.LOG_FIELD, envelope));
+                p.set(KEYS.userLogLast(user), entry);
+            }
+            p.publish(KEYS.userChannel(user), entry + " " + prev + " " + envelope);
+            return;
+        }
+        if (stored) {
+            writeEvent(p, id, seq, envelope);
+        } else {
+            p.publish(KEYS.execChannel(id), envelope);
+        }
     }
 
     /** A stream request for an execution as user number {@code user}, resuming after {@code lastEventId} if not null. */
@@ -107,9 +150,9 @@ final class EdgeServer implements ServerUnderTest {
 
     /** Writes an event the way the topology does (log entry, snapshot, publish), so the edge can also replay it. */
     static void writeEvent(Pipeline p, String id, long seq, String envelope) {
-        p.xadd("sse:exec:" + id + ":log", XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of("event", envelope));
-        p.set("sse:exec:" + id + ":status", "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
-        p.publish("sse:exec:" + id, envelope);
+        p.xadd(KEYS.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of(RedisKeys.LOG_FIELD, envelope));
+        p.set(KEYS.execStatus(id), "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
+        p.publish(KEYS.execChannel(id), envelope);
     }
 
     Jedis jedis() {
@@ -122,9 +165,8 @@ final class EdgeServer implements ServerUnderTest {
         return new Publisher() {
             @Override
             public void publishStamped(int channel, long seq) {
-                String id = "b" + channel;
                 Pipeline p = jedis.pipelined();
-                writeEvent(p, id, seq, ServerUnderTest.envelope(id, seq, true));
+                write(p, channel, seq, ServerUnderTest.envelope("b" + channel, seq, true), true);
                 p.sync();
             }
 
@@ -133,8 +175,8 @@ final class EdgeServer implements ServerUnderTest {
                 // only the publish: the log and snapshot are the topology's work, not the edge's
                 Pipeline p = jedis.pipelined();
                 for (int c = 0; c < channels; c++) {
-                    String id = "b" + c;
-                    p.publish("sse:exec:" + id, ServerUnderTest.envelope(id, next[c]++, false));
+                    long seq = next[c]++;
+                    write(p, c, seq, ServerUnderTest.envelope("b" + c, seq, false), false);
                 }
                 p.sync();
             }

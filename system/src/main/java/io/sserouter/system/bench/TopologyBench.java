@@ -53,13 +53,16 @@ public final class TopologyBench {
             if (warmup > 0) { // the first round in a JVM runs cold (JIT, RocksDB, page cache): not a figure to report
                 System.out.printf("== warm-up round (%d events, not reported)%n", warmup);
                 Backlog backlog = backlog(kafka, producer, "w-", partitions, warmup);
-                topology(kafka, redis, producer, backlog, guarantees.get(0), threads.get(0), partitions, rate, 1);
+                topology(kafka, redis, producer, backlog, guarantees.get(0), threads.get(0), partitions, rate, 1, true);
             }
             for (String guarantee : guarantees) {
                 for (int t : threads) {
                     Backlog backlog = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
-                    results.add(topology(kafka, redis, producer, backlog, guarantee, t, partitions, rate, latencySeconds));
+                    results.add(topology(kafka, redis, producer, backlog, guarantee, t, partitions, rate, latencySeconds, true));
                     if (run == 1) {
+                        // the same backlog without the owner's log (the user stream's source): what it costs
+                        Backlog again = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
+                        results.add(topology(kafka, redis, producer, again, guarantee, t, partitions, rate, latencySeconds, false));
                         for (int rt : rawThreads) {
                             raw.add(rawPipe(kafka, redis, producer, backlog, rt, partitions, rate, latencySeconds));
                         }
@@ -92,9 +95,12 @@ public final class TopologyBench {
     }
 
     private static Result topology(KafkaBroker kafka, RedisProcess redis, KafkaProducer<String, byte[]> producer, Backlog backlog,
-                                   String guarantee, int threads, int partitions, int rate, int latencySeconds) throws Exception {
-        System.out.printf("== topology, %s, %d stream threads, backlog %s%n", guarantee, threads, backlog.run());
+                                   String guarantee, int threads, int partitions, int rate, int latencySeconds, boolean userLog)
+            throws Exception {
+        String pipeline = userLog ? "topology" : "topology without owner's log";
+        System.out.printf("== %s, %s, %d stream threads, backlog %s%n", pipeline, guarantee, threads, backlog.run());
         Map<String, String> env = topologyEnv(kafka, redis, backlog.run(), backlog.run(), partitions, threads);
+        env.put("SSE_USER_LOG", String.valueOf(userLog));
         env.put("KAFKA_APPLICATION_ID", backlog.run() + "app");
         env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
         env.put("KAFKA_STATE_DIR", Files.createTempDirectory("sse-bench-").toString());
@@ -103,7 +109,7 @@ public final class TopologyBench {
                     TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
                     return app::close;
                 });
-        return new Result("topology", guarantee, threads, figures);
+        return new Result(pipeline, guarantee, threads, figures);
     }
 
     private static Result rawPipe(KafkaBroker kafka, RedisProcess redis, KafkaProducer<String, byte[]> producer, Backlog backlog,
@@ -154,14 +160,14 @@ public final class TopologyBench {
             Result base = sameThreads(raw, r.threads());
             rows.add(List.of(r.pipeline(), r.guarantee(), r.threads(), f.events(), f.drainSeconds(), f.eventsPerSecond(), f.startupSeconds(),
                     f.rate(), f.latencySamples(), f.p50ms(), f.p99ms(), f.maxMs(),
-                    r.pipeline().equals("topology") && base != null ? f.eventsPerSecond() / base.figures().eventsPerSecond() : Double.NaN));
+                    r.pipeline().startsWith("topology") && base != null ? f.eventsPerSecond() / base.figures().eventsPerSecond() : Double.NaN));
         }
         if (!raw.isEmpty()) {
             System.out.println();
             System.out.println("Topology against the raw pipe with as many threads (same backlog records, same Redis writes); goal: at least 50 % of its events/s");
             System.out.println();
-            System.out.println("| guarantee | threads | topology events/s | raw pipe events/s | topology / raw pipe | topology p50 / p99 ms | raw pipe p50 / p99 ms |");
-            System.out.println("|---|---|---|---|---|---|---|");
+            System.out.println("| pipeline | guarantee | threads | topology events/s | raw pipe events/s | topology / raw pipe | topology p50 / p99 ms | raw pipe p50 / p99 ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             for (Result r : results) {
                 Result base = sameThreads(raw, r.threads());
                 if (base == null) {
@@ -169,7 +175,7 @@ public final class TopologyBench {
                 }
                 PublishMeter.Figures t = r.figures();
                 PublishMeter.Figures b = base.figures();
-                System.out.printf("| %s | %d | %.0f | %.0f | %.0f %% | %.1f / %.1f | %.1f / %.1f |%n", r.guarantee(), r.threads(),
+                System.out.printf("| %s | %s | %d | %.0f | %.0f | %.0f %% | %.1f / %.1f | %.1f / %.1f |%n", r.pipeline(), r.guarantee(), r.threads(),
                         t.eventsPerSecond(), b.eventsPerSecond(), 100 * t.eventsPerSecond() / b.eventsPerSecond(),
                         t.p50ms(), t.p99ms(), b.p50ms(), b.p99ms());
             }
