@@ -9,10 +9,8 @@ import io.sserouter.edge.redis.PipelineHealth;
 import io.sserouter.edge.sse.Published;
 import io.sserouter.edge.sse.SseSink;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One client's user stream: every event of every execution the user owns, from the user's log in Redis, plus the
@@ -40,7 +38,7 @@ public final class UserRelay extends Relay {
      */
     private Map<String, Long> covered;
     private UserLogId coveredUntil;
-    private final Set<String> sentAtConnect = new HashSet<>();
+    private final LatestBroadcasts latest = new LatestBroadcasts();
 
     public UserRelay(String userId, StreamDeps deps) {
         super(deps, List.of(deps.store().keys().userChannel(userId), deps.store().keys().notifications(userId),
@@ -57,8 +55,10 @@ public final class UserRelay extends Relay {
      */
     public void startFresh(SseSink sink, UserLogId before, List<StatusSnapshot> snapshots, UserLogId after) {
         start(sink, () -> {
-            sendLatestBroadcasts();
             position = before;
+            if (!latest.send(store, this::deliver)) {
+                return;
+            }
             covered = new HashMap<>();
             coveredUntil = after;
             for (StatusSnapshot snapshot : snapshots) {
@@ -73,28 +73,19 @@ public final class UserRelay extends Relay {
     /** A resume after {@code cursor}: every retained entry after it (a {@code replay_gap} first if some are gone), then live events. */
     public void resume(SseSink sink, UserLogId cursor) {
         start(sink, () -> {
-            sendLatestBroadcasts();
             position = cursor;
-            catchUp(null);
-        });
-    }
-
-    private void sendLatestBroadcasts() {
-        for (String envelope : store.latestBroadcasts()) {
-            sentAtConnect.add(envelope);
-            if (!deliver(Published.parse(envelope))) {
-                return;
+            if (latest.send(store, this::deliver)) {
+                catchUp(null);
             }
-        }
+        });
     }
 
     @Override
     protected void relay(Published message) {
         if (message.logId() == null) { // a notification or a broadcast
-            if (!sentAtConnect.isEmpty() && sentAtConnect.remove(message.json())) {
-                return;
+            if (!latest.alreadySent(message)) {
+                deliver(message);
             }
-            deliver(message);
             return;
         }
         UserLogId id = UserLogId.parse(message.logId());
