@@ -23,6 +23,19 @@ class PublishedTest {
     }
 
     @Test
+    void aUserLogEntryKeepsItsLogIdsAndIsFramedWithItsLogId() {
+        String json = "{\"execution_id\":\"e-7\",\"seq\":4,\"event_type\":\"pod_running\"}";
+        Published entry = Published.parse("1764460800000-2 1764460800000-1 " + json);
+        assertEquals("1764460800000-2", entry.logId());
+        assertEquals("1764460800000-1", entry.prevLogId());
+        assertEquals("e-7", entry.executionId());
+        assertEquals(4, entry.seq());
+        assertEquals(json, entry.json(), "the envelope alone is relayed");
+        assertEquals("id: 1764460800000-2\nevent: pod_running\ndata: " + json + "\n\n", new String(entry.frame(), StandardCharsets.UTF_8));
+        assertEquals(null, Published.parse(json).logId(), "an execution channel's message has no log id");
+    }
+
+    @Test
     void aClosingTypeClosesAndMissingOrNullFieldsFallBack() {
         assertTrue(Published.parse("{\"seq\":3,\"event_type\":\"execution_failed\"}").closing());
         Published bare = Published.parse("{\"event_type\":null,\"seq\":null,\"timestamp\":\"yesterday\"}");
