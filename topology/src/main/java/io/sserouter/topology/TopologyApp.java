@@ -47,6 +47,7 @@ public final class TopologyApp implements AutoCloseable {
                 failed.countDown();
             }
         });
+        metrics.streamsState(streams::state);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         health = new HealthServer(settings.httpPort(), () -> streams.state() == KafkaStreams.State.RUNNING, registry);
