@@ -70,7 +70,14 @@ class OpsKitMetricsTest {
             assertEquals(lifecycle.size(), read(url, "0").size());
             assertEquals(lifecycle.size() - 2, read(url, "2").size());
 
-            String topologyScrape = get("http://127.0.0.1:" + topology.httpPort() + "/metrics");
+            // Kafka's per-partition lag metrics are created once partitions are fetched, and the meter binder looks
+            // for new Kafka metrics once a minute
+            String topologyUrl = "http://127.0.0.1:" + topology.httpPort() + "/metrics";
+            long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+            while (!get(topologyUrl).contains("kafka_consumer_fetch_manager_records_lag{") && System.nanoTime() < deadline) {
+                Thread.sleep(1_000);
+            }
+            String topologyScrape = get(topologyUrl);
             String edgeScrape = get("http://127.0.0.1:" + edge.port() + "/metrics");
             // kept for a look at the labels the rules and the dashboard can use
             Files.createDirectories(SCRAPES);
