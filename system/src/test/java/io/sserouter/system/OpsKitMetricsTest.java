@@ -69,6 +69,10 @@ class OpsKitMetricsTest {
             // the whole stream live from seq 1, then a resume from seq 2 that reads the rest from the replay log
             assertEquals(lifecycle.size(), read(url, "0").size());
             assertEquals(lifecycle.size() - 2, read(url, "2").size());
+            // and another user's stream of it, refused: the rejection counters exist from their first use
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream")
+                    .header("Authorization", "Bearer " + TOKENS.user("mallory", Duration.ofMinutes(10))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode());
 
             // Kafka's per-partition lag metrics are created once partitions are fetched, and the meter binder looks
             // for new Kafka metrics once a minute
