@@ -67,7 +67,7 @@ class KubernetesManifestsTest {
         Set<String> seen = new HashSet<>();
         for (JsonNode object : manifests.objects()) {
             String id = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
-            assertTrue(object.path("apiVersion").asText().matches("[a-z.]*/?v\\d\\w*"), id + " apiVersion");
+            assertTrue(object.path("apiVersion").asText().matches("([a-z0-9.-]+/)?v\\d+\\w*"), id + " apiVersion " + object.path("apiVersion").asText());
             assertTrue(id.matches("[A-Z]\\w+/[a-z0-9][a-z0-9.-]*"), "kind and DNS name: " + id);
             assertTrue(seen.add(id), "defined twice: " + id);
             assertFalse(object.path("metadata").has("namespace"), id + ": the kustomization sets the namespace");
