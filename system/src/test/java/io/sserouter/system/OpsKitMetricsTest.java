@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sserouter.edge.EdgeApp;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.ops.OpsKit;
+import io.sserouter.system.ops.PromQl;
 import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
@@ -29,6 +30,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -57,6 +60,7 @@ class OpsKitMetricsTest {
         ExecutionScenario scenario = ExecutionScenario.completed(run);
         List<ExecutionScenario.Event> lifecycle = scenario.events("e-ops", "alice");
         Set<String> exposed = new TreeSet<>();
+        Map<String, Set<String>> labels = new TreeMap<>();
         try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
              EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(env));
              KafkaProducer<String, byte[]> producer = producer()) {
@@ -89,20 +93,59 @@ class OpsKitMetricsTest {
             Files.writeString(SCRAPES.resolve("edge.txt"), edgeScrape);
             exposed.addAll(seriesNames(topologyScrape));
             exposed.addAll(seriesNames(edgeScrape));
+            labelNames(topologyScrape).forEach((name, names) -> labels.computeIfAbsent(name, k -> new TreeSet<>()).addAll(names));
+            labelNames(edgeScrape).forEach((name, names) -> labels.computeIfAbsent(name, k -> new TreeSet<>()).addAll(names));
             assertTrue(topologyScrape.contains("sse_router_events_dead_lettered_total{reason=\"not_json\"}"), "the bad record was dead-lettered");
         }
 
         Map<String, Set<String>> missing = new TreeMap<>();
+        Map<String, Set<String>> missingLabels = new TreeMap<>();
         List<OpsKit.Alert> alerts = OpsKit.alerts();
         assertFalse(alerts.isEmpty(), "no alert rules in " + OpsKit.ALERTS);
         for (OpsKit.Alert alert : alerts) {
             unknown(OpsKit.metricNames(alert.expr()), exposed, "alert " + alert.name(), missing);
+            unknownLabels(alert.expr(), labels, "alert " + alert.name(), missingLabels);
         }
         Map<String, String> queries = OpsKit.dashboardQueries();
         assertFalse(queries.isEmpty(), "no queries in " + OpsKit.DASHBOARD);
-        queries.forEach((where, query) -> unknown(OpsKit.metricNames(query), exposed, "dashboard " + where, missing));
+        queries.forEach((where, query) -> {
+            unknown(OpsKit.metricNames(query), exposed, "dashboard " + where, missing);
+            unknownLabels(query, labels, "dashboard " + where, missingLabels);
+        });
         assertTrue(missing.isEmpty(), "metrics that neither the topology nor the edge exposes:\n"
                 + missing.entrySet().stream().map(e -> "  " + e.getKey() + ": " + e.getValue()).collect(Collectors.joining("\n")));
+        assertTrue(missingLabels.isEmpty(), "labels matched on that the metric does not carry:\n"
+                + missingLabels.entrySet().stream().map(e -> "  " + e.getKey() + ": " + e.getValue()).collect(Collectors.joining("\n")));
+    }
+
+    /** Labels a selector matches on that no scraped series of its metric has; job and instance are Prometheus's own. */
+    private static void unknownLabels(String query, Map<String, Set<String>> labels, String where, Map<String, Set<String>> missing) {
+        PromQl.matchedLabels(query).forEach((metric, matched) -> {
+            Set<String> unknown = new TreeSet<>(matched);
+            unknown.removeAll(Set.of("job", "instance"));
+            unknown.removeAll(labels.getOrDefault(metric, Set.of()));
+            if (!unknown.isEmpty()) {
+                missing.put(where + " " + metric, unknown);
+            }
+        });
+    }
+
+    /** The label names each series name carries in a scrape. */
+    static Map<String, Set<String>> labelNames(String scrape) {
+        Map<String, Set<String>> labels = new TreeMap<>();
+        Pattern label = Pattern.compile("([a-zA-Z_]\\w*)=\"");
+        scrape.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(line -> {
+            String name = line.split("[{ ]", 2)[0];
+            Set<String> names = labels.computeIfAbsent(name, k -> new TreeSet<>());
+            int open = line.indexOf('{');
+            if (open == name.length()) {
+                Matcher m = label.matcher(line.substring(open, line.lastIndexOf('}')));
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        });
+        return labels;
     }
 
     private static void unknown(Set<String> names, Set<String> exposed, String where, Map<String, Set<String>> missing) {

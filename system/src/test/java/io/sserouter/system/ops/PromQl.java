@@ -1,6 +1,8 @@
 package io.sserouter.system.ops;
 
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,7 +19,24 @@ public final class PromQl {
     private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "by", "without", "on", "ignoring",
             "group_left", "group_right", "offset", "bool", "inf", "nan", "atan2", "start", "end");
 
+    private static final Pattern SELECTOR = Pattern.compile("(?<![\\w.:])([a-zA-Z_:][\\w:]*)\\s*\\{([^}]*)}");
+    private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_]\\w*)\\s*(?:=~|!~|!=|=)");
+
     private PromQl() {
+    }
+
+    /** The label names each metric selector of the expression matches on, by metric name. */
+    public static Map<String, Set<String>> matchedLabels(String expression) {
+        String rest = STRING.matcher(GRAFANA_VARIABLE.matcher(expression).replaceAll("1m")).replaceAll("\"\"");
+        Map<String, Set<String>> labels = new TreeMap<>();
+        Matcher selector = SELECTOR.matcher(rest);
+        while (selector.find()) {
+            Matcher matcher = MATCHER.matcher(selector.group(2));
+            while (matcher.find()) {
+                labels.computeIfAbsent(selector.group(1), k -> new TreeSet<>()).add(matcher.group(1));
+            }
+        }
+        return labels;
     }
 
     public static Set<String> metricNames(String expression) {

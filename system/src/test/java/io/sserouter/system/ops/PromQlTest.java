@@ -2,6 +2,7 @@ package io.sserouter.system.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,14 @@ class PromQlTest {
         assertEquals(Set.of("a_total", "b"), PromQl.metricNames("rate(a_total[5m]) / ignoring (reason) group_left (x) b * 1e3 + 2"));
         assertEquals(Set.of("kafka_consumer_fetch_manager_records_lag"), PromQl.metricNames(
                 "sum by (instance) (kafka_consumer_fetch_manager_records_lag{client_id!~\".*restore-consumer.*\", topic=\"sse_router_dlq\"})"));
+    }
+
+    @Test
+    void findsTheLabelsEachSelectorMatchesOn() {
+        assertEquals(Map.of("kafka_consumer_fetch_manager_records_lag", Set.of("client_id", "instance"),
+                        "sse_delivery_latency_seconds", Set.of("quantile")),
+                PromQl.matchedLabels("sum(kafka_consumer_fetch_manager_records_lag{instance=~\"$topology\", client_id!~\".*{restore}.*\"})"
+                        + " + max(sse_delivery_latency_seconds{quantile=\"0.99\"})"));
     }
 
     @Test
