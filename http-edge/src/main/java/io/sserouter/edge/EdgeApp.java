@@ -85,6 +85,7 @@ public final class EdgeApp implements AutoCloseable {
                 // a missed kick only delays an eviction until that user's next connection
             }
         });
+        metrics.redisUp(fanout::up);
         PipelineHealth pipeline = new PipelineHealth(reader);
         timers.scheduleWithFixedDelay(pipeline::refresh, 0, 2, TimeUnit.SECONDS);
         metrics.pipelineHeartbeatAge(pipeline::heartbeatAgeSeconds);

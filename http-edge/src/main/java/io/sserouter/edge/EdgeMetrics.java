@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** The edge's meters, named as the contract lists them. */
@@ -40,6 +41,12 @@ public final class EdgeMetrics {
         io.micrometer.core.instrument.Gauge.builder("sse.pipeline.heartbeat.age.seconds", seconds, s -> s.get().doubleValue())
                 .description("Seconds since a topology instance last reported itself running and connected to Kafka (-1: never)")
                 .strongReference(true).register(registry);
+    }
+
+    /** Alerts tell an edge cut off from Redis apart from one that merely has nothing to relay. */
+    public void redisUp(BooleanSupplier up) {
+        io.micrometer.core.instrument.Gauge.builder("sse.redis.up", up, s -> s.getAsBoolean() ? 1 : 0)
+                .description("1 while the Redis subscriber connection is up, else 0").strongReference(true).register(registry);
     }
 
     public void sent() {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,12 +29,17 @@ final class Shutdown {
     private static final Duration PROBE_EVERY = Duration.ofMillis(500);
 
     private final AtomicInteger phase = new AtomicInteger(Phase.SERVING.ordinal());
+    private final AtomicLong deadlineMillis = new AtomicLong();
     private final Counter notified;
     private final Counter closedAtEnd;
 
     Shutdown(MeterRegistry registry) {
         Gauge.builder("sse.shutdown.phase", phase, AtomicInteger::get).strongReference(true)
                 .description("0 serving, 1 draining (not ready, streams told to reconnect), 2 closing the rest, 3 stopped")
+                .register(registry);
+        // An alert compares this with the time: an edge still draining after it is stuck, whatever its grace period.
+        Gauge.builder("sse.shutdown.deadline.timestamp.seconds", deadlineMillis, d -> d.get() / 1000.0).strongReference(true)
+                .description("Epoch seconds by which a drain in progress ends (grace period plus closing); 0 while serving")
                 .register(registry);
         notified = Counter.builder("sse.shutdown.streams").tag("step", "notified")
                 .description("Streams told to reconnect elsewhere, and streams still open when the grace period ended")
@@ -53,6 +59,7 @@ final class Shutdown {
         if (!phase.compareAndSet(Phase.SERVING.ordinal(), Phase.DRAINING.ordinal())) {
             return;
         }
+        deadlineMillis.set(System.currentTimeMillis() + grace.toMillis() + CLOSE_WAIT.toMillis());
         List<Relay> current = streams.get();
         LOG.info("Draining: {} open streams told to reconnect within {} ms", current.size(), grace.toMillis());
         long spread = Math.max(1, grace.toMillis() * 3 / 4);

@@ -69,6 +69,13 @@ class EdgeShutdownTest {
                 .orElseThrow(() -> new AssertionError("no " + event + " event; got " + client.events()));
     }
 
+    /** The value of {@code sse_shutdown_deadline_timestamp_seconds}. */
+    private static double deadline(EdgeApp edge) throws Exception {
+        return get(edge, "/metrics", Map.of()).body().lines().filter(l -> l.startsWith("sse_shutdown_deadline_timestamp_seconds "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no sse_shutdown_deadline_timestamp_seconds"));
+    }
+
     @Test
     void drainingRefusesNewStreamsTellsOpenOnesToMoveKeepsRelayingThenClosesTheRest() throws Exception {
         EdgeApp edge = start("shut1:", 3);
@@ -80,6 +87,8 @@ class EdgeShutdownTest {
         }
         assertEquals(200, get(edge, "/health/ready", Map.of()).statusCode());
 
+        assertEquals(0.0, deadline(edge), "no drain deadline while serving");
+        long signalledFrom = System.currentTimeMillis();
         long started = System.nanoTime();
         CompletableFuture<Void> stopped = CompletableFuture.runAsync(edge::shutdown);
 
@@ -99,6 +108,10 @@ class EdgeShutdownTest {
         assertEquals("draining", Json.MAPPER.readTree(refused.body()).get("error").asText());
         assertTrue(refused.headers().firstValue("Retry-After").isPresent());
         assertTrue(get(edge, "/metrics", Map.of()).body().contains("sse_shutdown_phase 1.0"));
+        // the drain ends by the grace period (3 s) plus 5 s of closing after the signal
+        double deadline = deadline(edge);
+        assertTrue(deadline >= (signalledFrom + 8_000) / 1000.0 && deadline <= (System.currentTimeMillis() + 8_000) / 1000.0,
+                "drain deadline " + deadline + " is 8 s after the signal at " + signalledFrom);
 
         topology.write("d1", 3, "pod_running", "alice", false);
         assertTrue(open.get(0).await(4, WAIT).stream().anyMatch(f -> "3".equals(f.id())), "still relaying while draining");

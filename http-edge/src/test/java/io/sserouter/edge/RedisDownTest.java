@@ -40,6 +40,7 @@ class RedisDownTest {
                 "SSE_JWT_SECRET", TOKENS.secret()));
         try (EdgeApp edge = EdgeApp.start(settings)) {
             assertEquals(503, get(edge.port(), "/health/ready").statusCode());
+            assertTrue(get(edge.port(), "/metrics").body().contains("sse_redis_up 0.0"), "the subscriber is down");
             for (String path : new String[] {"/api/v1/events/executions/e-1", "/api/v1/events/notifications", "/api/v1/executions/e-1/status"}) {
                 HttpResponse<String> response = get(edge.port(), path);
                 assertEquals(503, response.statusCode(), path);
@@ -54,6 +55,7 @@ class RedisDownTest {
                 assertEquals(200, get(edge.port(), "/health/ready").statusCode(), "ready again without a restart");
                 assertEquals(404, get(edge.port(), "/api/v1/executions/e-1/status").statusCode());
                 assertTrue(get(edge.port(), "/metrics").body().contains("sse_connections_rejected_total{reason=\"redis_unavailable\"}"));
+                assertTrue(get(edge.port(), "/metrics").body().contains("sse_redis_up 1.0"), "the subscriber is up again");
             }
         }
     }

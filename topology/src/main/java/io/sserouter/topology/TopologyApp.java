@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 /** One running topology instance: topics ensured, Kafka Streams started, health and metrics served. */
 public final class TopologyApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TopologyApp.class);
+    /** The longest a stop waits for Kafka Streams to close; an orchestrator's grace period must be longer. */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final TopologySettings settings;
     private final PrometheusMeterRegistry registry;
@@ -47,6 +49,7 @@ public final class TopologyApp implements AutoCloseable {
                 failed.countDown();
             }
         });
+        metrics.streamsState(streams::state);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         health = new HealthServer(settings.httpPort(), () -> streams.state() == KafkaStreams.State.RUNNING, registry);
@@ -97,9 +100,9 @@ public final class TopologyApp implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.close();
         }
-        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)));
+        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT));
         if (!closed) {
-            LOG.warn("Kafka Streams did not close within 30 s");
+            LOG.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
         }
         streamsMetrics.close();
         sink.close();

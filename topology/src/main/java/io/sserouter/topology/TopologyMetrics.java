@@ -1,12 +1,16 @@
 package io.sserouter.topology;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
 
 /** The topology's own meters; Kafka Streams client metrics are bound separately in {@code Main}. */
 public final class TopologyMetrics {
@@ -35,6 +39,18 @@ public final class TopologyMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         registry.gauge("sse.router.redis.up", redisUp);
         registry.gauge("sse.router.redis.pending.writes", pending);
+    }
+
+    /**
+     * One series per Kafka Streams state, 1 for the current one: Kafka's own state metric is text, which the
+     * Prometheus registry leaves out, and a numeric state code would not read well in an alert.
+     */
+    void streamsState(Supplier<KafkaStreams.State> state) {
+        for (KafkaStreams.State each : KafkaStreams.State.values()) {
+            Gauge.builder("sse.router.streams.state", state, s -> s.get() == each ? 1 : 0)
+                    .tag("state", each.name().toLowerCase(Locale.ROOT)).strongReference(true)
+                    .description("1 for the current state of this instance's Kafka Streams client, else 0").register(registry);
+        }
     }
 
     void processed(String kind) {

@@ -115,6 +115,8 @@ class BrokerPipelineTest {
             assertEquals(2, redis.xlen(keys.execLog("ok")), "valid events around the bad ones are relayed");
             assertTrue(app.scrape().contains("sse_router_events_dead_lettered_total{reason=\"too_large\"} 1.0"), app.scrape());
             assertTrue(app.scrape().contains("kafka_consumer_fetch_manager_records_lag"), "Kafka Streams client metrics, lag included");
+            assertTrue(app.scrape().contains("sse_router_streams_state{state=\"running\"} 1.0"), "the current state is 1");
+            assertTrue(app.scrape().contains("sse_router_streams_state{state=\"rebalancing\"} 0.0"), "every other state is 0");
         }
     }
 

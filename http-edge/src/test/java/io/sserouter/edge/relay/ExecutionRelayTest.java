@@ -223,6 +223,7 @@ class ExecutionRelayTest {
         Thread.sleep(300);
         assertEquals(List.of("pod_running"), sink.events().stream().map(RecordingSink.Event::event).toList(), "no replay_gap: event 3 is in the log");
         assertEquals(List.of(3L), sink.seqs());
+        assertEquals(0.0, registry.get("sse.replay.gaps").counter().count(), "no gap counted");
     }
 
     @Test
@@ -239,6 +240,7 @@ class ExecutionRelayTest {
         assertEquals(150, gap.get("snapshot").get("last_seq").asLong());
         assertEquals("50", events.get(0).id());
         assertEquals(range(51, 150), sink.seqs());
+        assertEquals(1.0, registry.get("sse.replay.gaps").counter().count(), "the gap is counted");
     }
 
     @Test

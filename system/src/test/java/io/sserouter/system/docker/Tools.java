@@ -40,7 +40,7 @@ public final class Tools {
             }
         }
         return fail(name + " is not installed; this test drives it for real. Run ./run-tests, which installs the missing"
-                + " Debian packages (nginx, docker-compose) before running the tests.");
+                + " Debian packages (nginx, docker-compose, prometheus for promtool) before running the tests.");
     }
 
     public record Result(int exitCode, String out, String err) {
