@@ -38,7 +38,7 @@ const NOTIFICATION_TYPES = ['notification', 'version'];
 const executions = new Map(); // id -> execution record
 const countersById = new Map(); // id -> the figures the stream modules count for it
 const queue = [];
-const totals = {events: 0, duplicates: 0, gaps: 0, maxConcurrent: 0, notificationReconnects: 0};
+const totals = {events: 0, duplicates: 0, gaps: 0, maxConcurrent: 0, notificationReconnects: 0, notifications: 0};
 const userCounters = {opens: 0, reconnects: 0, resumes: 0, replayGaps: 0}; // the user stream's own figures
 let token = new URLSearchParams(location.search).get('token') || '';
 let userStream = null;
@@ -192,6 +192,7 @@ function refresh(ex) {
 /** A notification or a broadcast of either stream. */
 function shown(n) {
   const d = n.data || {};
+  totals.notifications++;
   if (n.event_type === 'execution_started') {
     view.addNotification('execution started', d.execution_id || '', n.timestamp, true);
   } else if (n.event_type === 'version') {
@@ -228,15 +229,11 @@ function connectNotifications() {
     const n = JSON.parse(e.data);
     const id = n.data && n.data.execution_id;
     if (typeof id === 'string' && id) {
-      view.addNotification('execution started', id, n.timestamp, true);
+      shown(n);
       discover(id);
     }
   });
-  es.addEventListener('notification', (e) => {
-    const n = JSON.parse(e.data);
-    const d = n.data || {};
-    view.addNotification(d.title || 'notification', d.message || '', n.timestamp);
-  });
+  es.addEventListener('notification', (e) => shown(JSON.parse(e.data)));
   es.addEventListener('shutdown', (e) => {
     const delay = Number(JSON.parse(e.data).reconnect_after_ms) || 0;
     setConnection('reconnecting');
