@@ -178,7 +178,9 @@ function record(id) {
 function countersOf(id) {
   let counters = countersById.get(id);
   if (!counters) {
-    counters = {opens: 0, reconnects: 0, resumes: 0, replayGaps: 0, fills: 0, catchUps: 0, settleLooks: 0};
+    // on the user stream, opens, reconnects and replay gaps are the stream's (stats().userStream), not an execution's
+    counters = MODE === 'user' ? {resumes: 0, fills: 0, catchUps: 0, settleLooks: 0}
+      : {opens: 0, reconnects: 0, resumes: 0, replayGaps: 0, fills: 0, catchUps: 0, settleLooks: 0};
     countersById.set(id, counters);
   }
   return counters;

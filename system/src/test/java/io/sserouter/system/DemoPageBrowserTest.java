@@ -60,6 +60,8 @@ class DemoPageBrowserTest {
     private static final String RUN = "page-";
     /** The user-stream test's own topics and keys: its user's log and recent executions start empty. */
     private static final String USER_RUN = "page-user-";
+    /** The user's log length in that test; each execution's own log keeps 100 events. */
+    private static final int USER_LOG = 80;
     /** Selenium warns that it has no DevTools binding for this Chromium version; this test needs none. */
     private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
 
@@ -70,6 +72,7 @@ class DemoPageBrowserTest {
     @Test
     void pageFollowsEveryExecutionOfItsUserOnOneStreamAcrossAnEdgeRestartAndDrainWithNothingLostOrRepeated() throws Exception {
         Map<String, String> env = env(USER_RUN);
+        env.put("SSE_USER_BUFFER_MAX_EVENTS", String.valueOf(USER_LOG)); // shorter than an execution's log: a burst outlives it
         Map<String, String> edgeEnv = edgeEnv(env);
         List<String> ids = new ArrayList<>();
 
@@ -150,7 +153,6 @@ class DemoPageBrowserTest {
                 JsonNode stream = after.path("userStream");
                 assertTrue(stream.path("resumes").asInt() >= 2 && stream.path("opens").asInt() >= 2,
                         "resumed after the restart, and on a new EventSource after the drain: " + stream);
-                assertEquals(0, stream.path("replayGaps").asInt(), "the user's log held every event it missed: " + stream);
                 // the rest came on the resumed stream, or (for one that had ended) from a look at its snapshot right before
                 for (String id : cutByRestart) {
                     JsonNode ex = after.path("executions").path(id);
@@ -168,6 +170,18 @@ class DemoPageBrowserTest {
                 assertEquals(0, after.path("queued").asInt(), "nothing waits for a stream: " + after);
                 assertEquals(0, after.path("warnings").size(), "the page warned of a gap or a repeat: " + after.path("warnings"));
                 assertTrue(browser.driver.findElement(By.id("warning")).getAttribute("hidden") != null, "no warning banner is shown");
+
+                step("a burst longer than the user's log while the page is away");
+                edge.close();
+                String burst = writeABurstLongerThanTheUsersLog(browser, demo);
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                JsonNode afterGap = browser.await(burst + " renders whole", s -> s.path("executions").path(burst).path("state").asText().equals("done"), 30);
+                assertTrue(afterGap.path("userStream").path("replayGaps").asInt() > stream.path("replayGaps").asInt(),
+                        "the page's position was older than the user's log retains: " + afterGap.path("userStream"));
+                try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+                    assertRendersWhatRedisHolds(browser, afterGap, List.of(burst), redis, USER_RUN);
+                }
+                assertEquals(0, afterGap.path("warnings").size(), "the page warned of a gap or a repeat: " + afterGap.path("warnings"));
 
                 step("an event type the page has never heard of");
                 assertRendersEventTypesThePageHasNeverHeardOf(browser, demo, USER_RUN);
@@ -282,6 +296,43 @@ class DemoPageBrowserTest {
                 edge.close();
             }
         }
+    }
+
+    /**
+     * While no edge runs, one execution writes more events than the user's log keeps (but fewer than its own log
+     * keeps): the page's position is gone when it reconnects, so the server sends a {@code replay_gap} with the
+     * snapshot of that execution, and the page has to read its events from the execution's own log to lose none.
+     * Returns the execution's id once Redis holds all of its events.
+     */
+    private static String writeABurstLongerThanTheUsersLog(Browser browser, DemoProducer demo) throws Exception {
+        String id = "exec-burst-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        ExecutionScenario scenario = ExecutionScenario.builder().topicPrefix(USER_RUN).build();
+        List<String> types = new ArrayList<>(List.of("execution_requested"));
+        while (types.size() < USER_LOG + 13) {
+            types.add("execution_running");
+        }
+        types.addAll(List.of("execution_completed", "result_stored"));
+        for (int i = 0; i < types.size(); i++) { // one topic, so that seq order is the order sent
+            demo.send(scenario.event(new ExecutionScenario.Step(ExecutionScenario.EXECUTION_EVENTS, types.get(i)), id, "alice", i + 1,
+                    id + "-" + i, java.util.Map.of()));
+        }
+        RedisKeys keys = new RedisKeys(USER_RUN);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            while (true) {
+                String status = redis.get(keys.execStatus(id));
+                if (status != null && Json.read(status, JsonNode.class).path("last_seq").asLong() == types.size()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the topology did not write " + id + "'s " + types.size() + " events within 30 s: " + status);
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(USER_LOG, redis.xlen(keys.userLog("alice")), "the user's log is full");
+        }
+        assertFalse(browser.stats().path("executions").has(id), "the page has not heard of " + id + " yet");
+        return id;
     }
 
     /**
