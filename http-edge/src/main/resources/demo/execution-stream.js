@@ -39,11 +39,15 @@ const MAX_CATCH_UPS = 3;
 const FILL_TRIES = 5;
 const CONTROL = ['status', 'replay_gap', 'shutdown', 'error'];
 
-/** Event types heard on any stream of this page, learned from envelopes and snapshots; new ones are added to every open stream. */
+/**
+ * Event types heard on any stream of this page (this file's and user-stream.js's), learned from envelopes and
+ * snapshots; new ones are added to every open stream.
+ */
 const learned = new Set();
 const openStreams = new Set();
 
-function learn(type) {
+/** Adds an event type to the page's learned set; every open stream starts listening to it. */
+export function learn(type) {
   if (typeof type !== 'string' || !type || learned.has(type) || CONTROL.includes(type)) {
     return;
   }
@@ -51,8 +55,18 @@ function learn(type) {
   openStreams.forEach((s) => s.listen(type));
 }
 
+/**
+ * Has `stream.listen(type)` called for every type learned so far and for each one learned later, until the returned
+ * function is called.
+ */
+export function listenToLearned(stream) {
+  learned.forEach((type) => stream.listen(type));
+  openStreams.add(stream);
+  return () => openStreams.delete(stream);
+}
+
 /** The first seq the server still holds; none (null) means nothing after its last_seq is left. */
-function firstRetained(answer) {
+export function firstRetained(answer) {
   const first = answer.first_retained_seq;
   return first === null || first === undefined ? (Number(answer.last_seq) || 0) + 1 : Number(first);
 }

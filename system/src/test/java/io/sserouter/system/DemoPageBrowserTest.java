@@ -44,11 +44,13 @@ import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * The demo page in a real headless Chromium, against the real thing: broker, topology, Redis, the edge and the demo
- * producer. The page learns of executions from its user's notifications, streams them (at most 4 at once, the rest
- * queued), keeps streaming across an edge restart through the browser's own EventSource reconnect and across a
- * graceful edge stop (event: shutdown, then the page's own resume after its last seq), and in the end has rendered
- * exactly the seqs Redis holds for every execution, each once, with its terminal status; a straggler after the end
- * and an event type the page has never heard of render too.
+ * producer, in both of its modes. By default it follows every execution of its user on one user stream, more at
+ * once than the per-execution mode's cap; with {@code ?mode=executions} it learns of executions from its user's
+ * notifications and streams each on its own (at most 4 at once, the rest queued). Either way it keeps streaming
+ * across an edge restart through the browser's own EventSource reconnect and across a graceful edge stop (event:
+ * shutdown, then the page's own resume from its position), and in the end has rendered exactly the seqs Redis holds
+ * for every execution, each once, with its terminal status; an event type the page has never heard of renders too,
+ * and in the executions mode so does a straggler after the stream ended.
  */
 class DemoPageBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -56,6 +58,10 @@ class DemoPageBrowserTest {
     private static final Path ARTIFACTS = Path.of("target", "browser");
     private static final Tokens TOKENS = Tokens.hs256();
     private static final String RUN = "page-";
+    /** The user-stream test's own topics and keys: its user's log and recent executions start empty. */
+    private static final String USER_RUN = "page-user-";
+    /** The user's log length in that test; each execution's own log keeps 100 events. */
+    private static final int USER_LOG = 80;
     /** Selenium warns that it has no DevTools binding for this Chromium version; this test needs none. */
     private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
 
@@ -64,17 +70,131 @@ class DemoPageBrowserTest {
     }
 
     @Test
+    void pageFollowsEveryExecutionOfItsUserOnOneStreamAcrossAnEdgeRestartAndDrainWithNothingLostOrRepeated() throws Exception {
+        Map<String, String> env = env(USER_RUN);
+        env.put("SSE_USER_BUFFER_MAX_EVENTS", String.valueOf(USER_LOG)); // shorter than an execution's log: a burst outlives it
+        Map<String, String> edgeEnv = edgeEnv(env);
+        List<String> ids = new ArrayList<>();
+
+        try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
+             DemoProducer demo = new DemoProducer(Infra.kafka().bootstrapServers(), USER_RUN, List.of("alice"));
+             Browser browser = Browser.start()) {
+            assertTrue(topology.awaitRunning(Duration.ofSeconds(60)), "topology did not start");
+            EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+            try {
+                String page = "http://127.0.0.1:" + edge.port() + "/";
+                browser.driver.get(page + "?token=" + TOKENS.user("alice", Duration.ofMinutes(10)));
+                browser.await("the user stream is live", s -> s.path("mode").asText().equals("user")
+                        && s.path("connection").asText().equals("live"), 20);
+
+                // eight executions within a second, twice the executions mode's cap, all followed at once
+                for (int i = 0; i < 8; i++) {
+                    ids.add(demo.startExecution());
+                    Thread.sleep(100);
+                }
+                JsonNode before = browser.await("events render for all eight executions", s -> ids.stream()
+                        .allMatch(id -> s.path("executions").path(id).path("seqs").size() >= 2), 30);
+                assertTrue(before.path("totals").path("maxConcurrent").asInt() >= 8,
+                        "the eight executions were followed at once: " + before.path("totals"));
+                assertEquals(1, before.path("userStream").path("opens").asInt(), "on one stream: " + before.path("userStream"));
+                browser.screenshot("demo-page-user-stream.png");
+                List<String> unfinished = streaming(before);
+                assertFalse(unfinished.isEmpty(), "some execution must still be streaming when the edge restarts: " + before);
+
+                step("edge restart");
+                edge.close(); // the stream ends; the browser reconnects with Last-Event-ID after the server's retry: delay
+                // started while no edge runs: nobody hears of it live, and the resumed stream brings it from the user's log
+                ids.add(demo.startExecution());
+                Thread.sleep(500);
+                JsonNode atRestart = browser.stats();
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                JsonNode resumed = browser.await("the user stream resumes", s -> s.path("connection").asText().equals("live")
+                        && s.path("userStream").path("resumes").asInt() >= 1, 20);
+                assertEquals(1, resumed.path("userStream").path("opens").asInt(),
+                        "resumed through the browser's own EventSource reconnect (Last-Event-ID), not a new EventSource: " + resumed.path("userStream"));
+                for (int i = 0; i < 3; i++) { // started after the restart: on the same stream too
+                    ids.add(demo.startExecution());
+                    Thread.sleep(150);
+                }
+                JsonNode beforeDrain = browser.await("an execution started after the restart streams", s -> streaming(s).stream()
+                        .anyMatch(id -> ids.indexOf(id) >= 9 && s.path("executions").path(id).path("seqs").size() >= 2), 30);
+
+                // graceful stop: the stream is told (event: shutdown) to reconnect after its delay; while the only
+                // instance drains, the page's reconnects get 503 and it reopens from its position until the new edge is up
+                step("graceful edge stop");
+                edge.shutdown();
+                step("edge stopped");
+                ids.add(demo.startExecution()); // started while no edge runs, again
+                JsonNode afterDrain = browser.stats();
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                JsonNode after;
+                List<String> cutByRestart;
+                List<String> cut;
+                try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+                    RedisKeys keys = new RedisKeys(USER_RUN);
+                    after = browser.await("every execution finished on the page, up to the last seq Redis holds", s -> {
+                        for (String id : ids) {
+                            JsonNode ex = s.path("executions").path(id);
+                            String status = redis.get(keys.execStatus(id));
+                            if (!ex.path("state").asText().equals("done") || status == null
+                                    || ex.path("maxSeq").asLong() < Json.read(status, JsonNode.class).path("last_seq").asLong()) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }, 60);
+                    browser.screenshot("demo-page-user-stream-after-restart.png");
+                    assertRendersWhatRedisHolds(browser, after, ids, redis, USER_RUN);
+                    // those the page had not shown whole when the stream was cut: the rest came after the cut
+                    cutByRestart = cutShort(atRestart, unfinished, redis, keys);
+                    cut = cutShort(afterDrain, streaming(beforeDrain), redis, keys);
+                }
+                assertFalse(cutByRestart.isEmpty(), "the restart cut some execution short: " + atRestart);
+                JsonNode stream = after.path("userStream");
+                assertTrue(stream.path("resumes").asInt() >= 2 && stream.path("opens").asInt() >= 2,
+                        "resumed after the restart, and on a new EventSource after the drain: " + stream);
+                // the rest came on the resumed stream, or (for one that had ended) from a look at its snapshot right before
+                for (String id : cutByRestart) {
+                    JsonNode ex = after.path("executions").path(id);
+                    assertTrue(ex.path("resumes").asInt() + ex.path("catchUps").asInt() >= 1,
+                            id + " was shown in part when the edge restarted, so the rest came after the cut: " + ex);
+                }
+                for (String id : cut) {
+                    JsonNode ex = after.path("executions").path(id);
+                    assertTrue(ex.path("resumes").asInt() + ex.path("catchUps").asInt() >= 1,
+                            id + " was shown in part when the drained edge closed the stream, so the rest came after the cut: " + ex);
+                }
+                assertTrue(after.path("totals").path("notifications").asInt() >= 1, "notifications arrive on the same stream: " + after.path("totals"));
+                assertTrue(browser.driver.findElements(By.cssSelector("#notifications li .n-kind")).stream()
+                        .anyMatch(e -> e.getText().equals("execution started")), "the notifications list shows them");
+                assertEquals(0, after.path("queued").asInt(), "nothing waits for a stream: " + after);
+                assertEquals(0, after.path("warnings").size(), "the page warned of a gap or a repeat: " + after.path("warnings"));
+                assertTrue(browser.driver.findElement(By.id("warning")).getAttribute("hidden") != null, "no warning banner is shown");
+
+                step("a burst longer than the user's log while the page is away");
+                edge.close();
+                String burst = writeABurstLongerThanTheUsersLog(browser, demo);
+                edge = EdgeApp.start(EdgeSettings.fromEnv(edgeEnv));
+                JsonNode afterGap = browser.await(burst + " renders whole", s -> s.path("executions").path(burst).path("state").asText().equals("done"), 30);
+                assertTrue(afterGap.path("userStream").path("replayGaps").asInt() > stream.path("replayGaps").asInt(),
+                        "the page's position was older than the user's log retains: " + afterGap.path("userStream"));
+                try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+                    assertRendersWhatRedisHolds(browser, afterGap, List.of(burst), redis, USER_RUN);
+                }
+                assertEquals(0, afterGap.path("warnings").size(), "the page warned of a gap or a repeat: " + afterGap.path("warnings"));
+
+                step("an event type the page has never heard of");
+                assertRendersEventTypesThePageHasNeverHeardOf(browser, demo, USER_RUN);
+            } finally {
+                edge.close();
+            }
+        }
+    }
+
+    @Test
     void pageFollowsExecutionsLiveAndResumesAcrossAnEdgeRestartWithNothingLostOrRepeated() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "this test drives Debian's /usr/bin/chromium and /usr/bin/chromedriver, and at least one is missing: run the"
-                        + " tests with ./run-tests, which installs the packages chromium and chromium-driver where missing");
-        Files.createDirectories(ARTIFACTS);
-        Map<String, String> env = RunEnv.of(RUN);
-        env.put("SSE_CONSUMER_POOL_SIZE", "1");
-        Map<String, String> edgeEnv = new HashMap<>(env);
-        edgeEnv.put("SSE_JWT_SECRET", TOKENS.secret());
-        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(FreePorts.any())); // the restarted edge takes the same port
-        edgeEnv.put("SSE_SHUTDOWN_GRACE_SECONDS", "2");
+        Map<String, String> env = env(RUN);
+        Map<String, String> edgeEnv = edgeEnv(env);
         List<String> ids = new ArrayList<>();
 
         try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
@@ -85,8 +205,9 @@ class DemoPageBrowserTest {
             try {
                 String page = "http://127.0.0.1:" + edge.port() + "/";
                 assertStaticFiles(page);
-                browser.driver.get(page + "?token=" + TOKENS.user("alice", Duration.ofMinutes(10)));
-                browser.await("the notifications stream is live", s -> s.path("connection").asText().equals("live"), 20);
+                browser.driver.get(page + "?mode=executions&token=" + TOKENS.user("alice", Duration.ofMinutes(10)));
+                browser.await("the notifications stream is live", s -> s.path("mode").asText().equals("executions")
+                        && s.path("connection").asText().equals("live"), 20);
 
                 // six executions within a second: four get a stream, two wait for a free one
                 for (int i = 0; i < 6; i++) {
@@ -145,7 +266,7 @@ class DemoPageBrowserTest {
                 browser.screenshot("demo-page-after-restart.png");
 
                 try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
-                    assertRendersWhatRedisHolds(browser, after, ids, redis);
+                    assertRendersWhatRedisHolds(browser, after, ids, redis, RUN);
                 }
                 for (String id : cutByRestart) {
                     JsonNode ex = after.path("executions").path(id);
@@ -170,11 +291,48 @@ class DemoPageBrowserTest {
                 step("a straggler after the stream ended");
                 assertRendersAStragglerThatLandsAfterItsStreamEnded(browser, demo);
                 step("an event type the page has never heard of");
-                assertRendersEventTypesThePageHasNeverHeardOf(browser, demo);
+                assertRendersEventTypesThePageHasNeverHeardOf(browser, demo, RUN);
             } finally {
                 edge.close();
             }
         }
+    }
+
+    /**
+     * While no edge runs, one execution writes more events than the user's log keeps (but fewer than its own log
+     * keeps): the page's position is gone when it reconnects, so the server sends a {@code replay_gap} with the
+     * snapshot of that execution, and the page has to read its events from the execution's own log to lose none.
+     * Returns the execution's id once Redis holds all of its events.
+     */
+    private static String writeABurstLongerThanTheUsersLog(Browser browser, DemoProducer demo) throws Exception {
+        String id = "exec-burst-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        ExecutionScenario scenario = ExecutionScenario.builder().topicPrefix(USER_RUN).build();
+        List<String> types = new ArrayList<>(List.of("execution_requested"));
+        while (types.size() < USER_LOG + 13) {
+            types.add("execution_running");
+        }
+        types.addAll(List.of("execution_completed", "result_stored"));
+        for (int i = 0; i < types.size(); i++) { // one topic, so that seq order is the order sent
+            demo.send(scenario.event(new ExecutionScenario.Step(ExecutionScenario.EXECUTION_EVENTS, types.get(i)), id, "alice", i + 1,
+                    id + "-" + i, java.util.Map.of()));
+        }
+        RedisKeys keys = new RedisKeys(USER_RUN);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try (Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            while (true) {
+                String status = redis.get(keys.execStatus(id));
+                if (status != null && Json.read(status, JsonNode.class).path("last_seq").asLong() == types.size()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("the topology did not write " + id + "'s " + types.size() + " events within 30 s: " + status);
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(USER_LOG, redis.xlen(keys.userLog("alice")), "the user's log is full");
+        }
+        assertFalse(browser.stats().path("executions").has(id), "the page has not heard of " + id + " yet");
+        return id;
     }
 
     /**
@@ -208,10 +366,10 @@ class DemoPageBrowserTest {
      * {@code GET /api/v1/executions/{id}/events?after=N} and renders them in order, so every seq renders once and no
      * gap is shown.
      */
-    private static void assertRendersEventTypesThePageHasNeverHeardOf(Browser browser, DemoProducer demo) throws Exception {
+    private static void assertRendersEventTypesThePageHasNeverHeardOf(Browser browser, DemoProducer demo, String run) throws Exception {
         String id = "exec-custom-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         demo.announce(id, "alice");
-        ExecutionScenario scenario = ExecutionScenario.builder().topicPrefix(RUN).build();
+        ExecutionScenario scenario = ExecutionScenario.builder().topicPrefix(run).build();
         List<ExecutionScenario.Step> lifecycle = java.util.stream.Stream.of("execution_requested", "custom_progress", "execution_started",
                 "custom_progress", "custom_progress", "execution_completed", "result_stored")
                 .map(type -> new ExecutionScenario.Step(ExecutionScenario.EXECUTION_EVENTS, type)).toList();
@@ -234,12 +392,36 @@ class DemoPageBrowserTest {
         assertEquals(0, browser.stats().path("warnings").size(), "the page warned of a gap or a repeat: " + browser.stats().path("warnings"));
     }
 
+    private static Map<String, String> env(String run) throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "this test drives Debian's /usr/bin/chromium and /usr/bin/chromedriver, and at least one is missing: run the"
+                        + " tests with ./run-tests, which installs the packages chromium and chromium-driver where missing");
+        Files.createDirectories(ARTIFACTS);
+        Map<String, String> env = RunEnv.of(run);
+        env.put("SSE_CONSUMER_POOL_SIZE", "1");
+        return env;
+    }
+
+    private static Map<String, String> edgeEnv(Map<String, String> env) {
+        Map<String, String> edgeEnv = new HashMap<>(env);
+        edgeEnv.put("SSE_JWT_SECRET", TOKENS.secret());
+        edgeEnv.put("SSE_HTTP_PORT", String.valueOf(FreePorts.any())); // the restarted edge takes the same port
+        edgeEnv.put("SSE_SHUTDOWN_GRACE_SECONDS", "2");
+        return edgeEnv;
+    }
+
     /** Where the time goes, in the test's output file. */
     private static void step(String what) {
         System.out.println(java.time.LocalTime.now() + " " + what);
     }
 
-    /** Executions whose stream is open and whose closing event has not arrived yet. */
+    /** Of {@code ids}, those the page had rendered fewer seqs of at {@code then} than their Redis log ends with. */
+    private static List<String> cutShort(JsonNode then, List<String> ids, Jedis redis, RedisKeys keys) {
+        return ids.stream().filter(id -> then.path("executions").path(id).path("maxSeq").asLong()
+                < Json.read(redis.get(keys.execStatus(id)), JsonNode.class).path("last_seq").asLong()).toList();
+    }
+
+    /** Executions being followed live whose closing event has not arrived yet. */
     private static List<String> streaming(JsonNode stats) {
         List<String> ids = new ArrayList<>();
         stats.path("executions").fields().forEachRemaining(e -> {
@@ -251,8 +433,8 @@ class DemoPageBrowserTest {
     }
 
     /** Every execution's rendered seqs are exactly the seqs of its Redis log (1..last_seq), once each, with its final status. */
-    private static void assertRendersWhatRedisHolds(Browser browser, JsonNode stats, List<String> ids, Jedis redis) {
-        RedisKeys keys = new RedisKeys(RUN);
+    private static void assertRendersWhatRedisHolds(Browser browser, JsonNode stats, List<String> ids, Jedis redis, String run) {
+        RedisKeys keys = new RedisKeys(run);
         for (String id : ids) {
             JsonNode snapshot = Json.read(redis.get(keys.execStatus(id)), JsonNode.class);
             long lastSeq = snapshot.path("last_seq").asLong();
@@ -278,7 +460,7 @@ class DemoPageBrowserTest {
     private static void assertStaticFiles(String base) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         Map<String, String> types = Map.of("", "text/html", "demo/demo.css", "text/css", "demo/demo.js", "text/javascript",
-                "demo/execution-stream.js", "text/javascript", "demo/render.js", "text/javascript");
+                "demo/execution-stream.js", "text/javascript", "demo/user-stream.js", "text/javascript", "demo/render.js", "text/javascript");
         for (Map.Entry<String, String> file : types.entrySet()) {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + file.getKey())).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), file.getKey());

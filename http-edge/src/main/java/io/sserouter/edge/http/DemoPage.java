@@ -10,7 +10,7 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * The demo page: three static files read from the classpath once. Loading them needs no token: the page carries
+ * The demo page: its static files, read from the classpath once. Loading them needs no token: the page carries
  * its token to the API itself ({@code ?token=} on its EventSource URLs). The token sits in the page's URL, hence
  * {@code Referrer-Policy: no-referrer}; the page runs no inline script, hence a strict Content-Security-Policy.
  */
@@ -23,6 +23,7 @@ final class DemoPage {
             "demo.css", load("demo.css", "text/css; charset=utf-8"),
             "demo.js", load("demo.js", "text/javascript; charset=utf-8"),
             "execution-stream.js", load("execution-stream.js", "text/javascript; charset=utf-8"),
+            "user-stream.js", load("user-stream.js", "text/javascript; charset=utf-8"),
             "render.js", load("render.js", "text/javascript; charset=utf-8"));
 
     private DemoPage() {

@@ -27,8 +27,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Pace: the owners take turns, so at one new execution a second each user gets one every 3 s. An execution lasts
  * 11 steps of 150-700 ms (about 5 s, at most 7.7 s) and its stream ends 1 s after the closing event, so a user has 2
- * streams open on average and at most 3 even in the worst case: the demo page's cap of 4 concurrent streams is not reached, and
- * its queue is there for bursts.
+ * streams open on average and at most 3 even in the worst case: the demo page's cap of 4 concurrent streams (in its
+ * per-execution mode) is not reached, and its queue is there for bursts.
  */
 public final class DemoProducer implements AutoCloseable {
     public static final List<String> USERS = List.of("alice", "bob", "carol");

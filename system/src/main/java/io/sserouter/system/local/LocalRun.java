@@ -110,7 +110,7 @@ public final class LocalRun {
         }
     }
 
-    /** The demo page with a user's token: it learns of that user's new executions from their notifications. */
+    /** The demo page with a user's token: it follows every execution of that user on the user's stream. */
     private static String pageUrl(int port, String token) {
         return "http://localhost:" + port + "/?token=" + token;
     }
