@@ -6,7 +6,7 @@ import io.sserouter.edge.EdgeSettings;
 import io.sserouter.edge.auth.Principal;
 import java.time.Duration;
 import java.util.List;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Per-user limits that hold across every edge instance, kept in Redis: connection attempts per minute, and open
@@ -31,12 +31,12 @@ public final class UserLimits {
     /** A minute's counter outlives its minute a little, so a clock a bit behind still finds it. */
     private static final Duration RATE_COUNTER_TTL = Duration.ofSeconds(61);
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final RedisKeys keys;
     private final EdgeSettings settings;
     private final Duration slotTtl;
 
-    public UserLimits(RedisClient redis, RedisKeys keys, EdgeSettings settings) {
+    public UserLimits(UnifiedJedis redis, RedisKeys keys, EdgeSettings settings) {
         this.redis = redis;
         this.keys = keys;
         this.settings = settings;
