@@ -26,6 +26,7 @@ import redis.clients.jedis.params.XAddParams;
  * its own, as browsers of different users would (the per-user limits then cost what they cost in production).
  */
 final class EdgeServer implements ServerUnderTest {
+    private static final io.sserouter.contract.RedisKeys KEYS = io.sserouter.contract.RedisKeys.defaults();
     /** The edge JVM's flags in this benchmark: the one place to change them. */
     /** The flags the README and the edge's image recommend (a small, tight heap), with the bench's heap cap. */
     static final List<String> DEFAULT_JVM_FLAGS = List.of("-Xmx1g", "-Xms32m", "-XX:+UseParallelGC", "-Xss256k",
@@ -107,9 +108,9 @@ final class EdgeServer implements ServerUnderTest {
 
     /** Writes an event the way the topology does (log entry, snapshot, publish), so the edge can also replay it. */
     static void writeEvent(Pipeline p, String id, long seq, String envelope) {
-        p.xadd("sse:exec:" + id + ":log", XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of("event", envelope));
-        p.set("sse:exec:" + id + ":status", "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
-        p.publish("sse:exec:" + id, envelope);
+        p.xadd(KEYS.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of("event", envelope));
+        p.set(KEYS.execStatus(id), "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
+        p.publish(KEYS.execChannel(id), envelope);
     }
 
     Jedis jedis() {
@@ -134,7 +135,7 @@ final class EdgeServer implements ServerUnderTest {
                 Pipeline p = jedis.pipelined();
                 for (int c = 0; c < channels; c++) {
                     String id = "b" + c;
-                    p.publish("sse:exec:" + id, ServerUnderTest.envelope(id, next[c]++, false));
+                    p.publish(KEYS.execChannel(id), ServerUnderTest.envelope(id, next[c]++, false));
                 }
                 p.sync();
             }
