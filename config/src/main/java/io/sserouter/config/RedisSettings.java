@@ -4,43 +4,133 @@ import io.sserouter.contract.RedisKeys;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
 
-/** Where Redis is and how its keys are named. */
-public record RedisSettings(URI url, RedisKeys keys) {
+/**
+ * Where Redis is (one node, a cluster or a Sentinel group, see {@link RedisUrl}) and how its keys are named; makes the
+ * clients both deployables use, of the kind the deployment needs.
+ */
+public record RedisSettings(RedisUrl address, RedisKeys keys) {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     private static final int TIMEOUT_MS = 2_000;
 
     public static RedisSettings fromEnv(Env env) {
-        URI url = env.uri("REDIS_URL", "redis://localhost:6379", "redis", "rediss");
+        String value = env.string("REDIS_URL", "redis://localhost:6379");
+        RedisUrl address;
+        try {
+            address = RedisUrl.parse(value);
+        } catch (IllegalArgumentException e) {
+            env.problem("REDIS_URL " + e.getMessage() + ", got '" + redacted(value) + "'");
+            address = RedisUrl.parse("redis://localhost:6379");
+        }
         String prefix = env.matching("SSE_REDIS_PREFIX", RedisKeys.DEFAULT_PREFIX,
                 p -> p.matches("[A-Za-z0-9_.:-]{0,64}"), "up to 64 characters of [A-Za-z0-9_.:-]");
-        return new RedisSettings(url, new RedisKeys(prefix));
+        return new RedisSettings(address, new RedisKeys(prefix));
     }
 
+    /** The URL without its password, for messages. */
+    private static String redacted(String url) {
+        return url.replaceAll("(://[^:@/]*:)[^@/]*@", "$1***@");
+    }
+
+    /** The first node as a plain URL with the shared user, password, database and TLS: one node's address in the simple case. */
+    public URI url() {
+        return address.nodeUri();
+    }
+
+    /** The first node (the first sentinel with Sentinel). */
     public HostAndPort hostAndPort() {
-        return new HostAndPort(url.getHost(), url.getPort() > 0 ? url.getPort() : 6379);
+        return address.nodes().get(0);
     }
 
     /** Client settings from the URL (user, password, database, TLS) with short timeouts and a name for CLIENT LIST. */
     public DefaultJedisClientConfig.Builder clientConfig(String clientName, int socketTimeoutMillis) {
-        return DefaultJedisClientConfig.builder(url).connectionTimeoutMillis(TIMEOUT_MS).socketTimeoutMillis(socketTimeoutMillis)
+        return DefaultJedisClientConfig.builder(url()).connectionTimeoutMillis(TIMEOUT_MS).socketTimeoutMillis(socketTimeoutMillis)
                 .clientName(clientName);
     }
 
-    /** A pooled client; a borrower waits at most 2 s for a connection, then fails like an unreachable Redis. */
-    public RedisClient pooledClient(String clientName, int poolSize) {
+    /** Sentinels are asked without the data nodes' credentials (a sentinel usually has none), over TLS when the nodes are. */
+    private JedisClientConfig sentinelConfig(String clientName) {
+        return DefaultJedisClientConfig.builder().connectionTimeoutMillis(TIMEOUT_MS).socketTimeoutMillis(TIMEOUT_MS)
+                .clientName(clientName).ssl(address.tls()).build();
+    }
+
+    /**
+     * A pooled client of the deployment's kind: one node, a cluster (several seeds, or one seed that says it is in a
+     * cluster) or the master that the sentinels name. A borrower waits at most 2 s for a connection, then fails like an
+     * unreachable Redis.
+     */
+    public UnifiedJedis pooledClient(String clientName, int poolSize) {
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
         pool.setMaxWait(Duration.ofMillis(TIMEOUT_MS));
-        return RedisClient.builder()
-                .hostAndPort(hostAndPort())
-                .clientConfig(clientConfig(clientName, TIMEOUT_MS).build())
-                .poolConfig(pool)
-                .build();
+        JedisClientConfig config = clientConfig(clientName, TIMEOUT_MS).build();
+        return switch (kind()) {
+            case NODE -> RedisClient.builder().hostAndPort(hostAndPort()).clientConfig(config).poolConfig(pool).build();
+            case CLUSTER -> RedisClusterClient.builder().nodes(new LinkedHashSet<>(address.nodes())).clientConfig(config)
+                    .poolConfig(pool).build();
+            case SENTINEL -> RedisSentinelClient.builder().masterName(address.masterName())
+                    .sentinels(new LinkedHashSet<>(address.nodes())).sentinelClientConfig(sentinelConfig(clientName))
+                    .clientConfig(config).poolConfig(pool).build();
+        };
+    }
+
+    /**
+     * The kind of deployment: as written in the URL, except that a single node is asked whether it is in a cluster.
+     * A node that cannot be reached now is taken as a single Redis (the way it behaved before clusters were known).
+     */
+    public RedisUrl.Kind kind() {
+        if (address.kind() != RedisUrl.Kind.NODE) {
+            return address.kind();
+        }
+        try (Jedis jedis = new Jedis(hostAndPort(), clientConfig("sse-router-probe", TIMEOUT_MS).build())) {
+            if (jedis.info("cluster").contains("cluster_enabled:1")) {
+                LOG.info("Redis at {} is a cluster node: using it as the seed of a cluster", hostAndPort());
+                return RedisUrl.Kind.CLUSTER;
+            }
+            return RedisUrl.Kind.NODE;
+        } catch (JedisException e) {
+            LOG.warn("Redis at {} not reachable to tell a single node from a cluster ({}); taking it as a single node",
+                    hostAndPort(), e.getMessage());
+            return RedisUrl.Kind.NODE;
+        }
+    }
+
+    /**
+     * Where a subscriber connection goes on its {@code attempt}-th try: any node of a cluster relays every PUBLISH, so
+     * the seeds are tried in turn; with Sentinel, the master the sentinels name now (null when none answers).
+     */
+    public HostAndPort subscriberNode(int attempt) {
+        List<HostAndPort> nodes = address.nodes();
+        if (address.kind() != RedisUrl.Kind.SENTINEL) {
+            return nodes.get(Math.floorMod(attempt, nodes.size()));
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            HostAndPort sentinel = nodes.get(Math.floorMod(attempt + i, nodes.size()));
+            try (Jedis jedis = new Jedis(sentinel, sentinelConfig("sse-router-sentinel-probe"))) {
+                List<String> master = jedis.sentinelGetMasterAddrByName(address.masterName());
+                if (master != null && master.size() == 2) {
+                    return new HostAndPort(master.get(0), Integer.parseInt(master.get(1)));
+                }
+            } catch (JedisException | NumberFormatException e) {
+                LOG.debug("sentinel {} did not name the master: {}", sentinel, e.getMessage());
+            }
+        }
+        return null;
     }
 }

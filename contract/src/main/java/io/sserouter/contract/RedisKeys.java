@@ -1,6 +1,10 @@
 package io.sserouter.contract;
 
-/** Every Redis key and channel name the topology writes and the edge reads. */
+/**
+ * Every Redis key and channel name the topology writes and the edge reads. In a Redis Cluster, the part of a name
+ * between braces (its hash tag) alone chooses its slot: every key and channel of one execution carries the execution
+ * id as tag, every key of one user the user id, so each script call touches a single slot. Ids cannot contain braces.
+ */
 public record RedisKeys(String prefix) {
     public static final String DEFAULT_PREFIX = "sse:";
     /** How many of a user's most recently active executions their index keeps. */
@@ -16,7 +20,16 @@ public record RedisKeys(String prefix) {
 
     /** Pub/sub channel with each envelope of one execution, live. */
     public String execChannel(String executionId) {
-        return prefix + "exec:" + executionId;
+        return prefix + "exec:{" + executionId + "}";
+    }
+
+    /** The execution whose {@link #execChannel} this is, or null when it is not one. */
+    public String executionOfChannel(String channel) {
+        String start = prefix + "exec:{";
+        if (!channel.startsWith(start) || !channel.endsWith("}")) {
+            return null;
+        }
+        return channel.substring(start.length(), channel.length() - 1);
     }
 
     /** Stream of the last envelopes of one execution, entry id {@code {seq}-0}. */
@@ -66,17 +79,17 @@ public record RedisKeys(String prefix) {
 
     /** Pub/sub channel with one user's notifications. */
     public String notifications(String userId) {
-        return prefix + "notif:" + userId;
+        return prefix + "notif:{" + userId + "}";
     }
 
-    /** Pub/sub channel with system events for every client. */
+    /** Pub/sub channel with system events for every client; tagged so that it shares a slot with the keys below. */
     public String broadcast() {
-        return prefix + "broadcast";
+        return prefix + "{broadcast}";
     }
 
     /** Hash of the latest system event of each type. */
     public String broadcastLatest() {
-        return prefix + "broadcast:latest";
+        return broadcast() + ":latest";
     }
 
     /**
@@ -87,29 +100,35 @@ public record RedisKeys(String prefix) {
         return prefix + "pipeline:heartbeat";
     }
 
-    /** Marker that one notification or system event was already published (they have no seq to dedupe by). */
-    public String published(String scope, String dedupId) {
-        return prefix + "seen:" + scope + ":" + dedupId;
+    /**
+     * Marker that one notification was already published (notifications have no seq to dedupe by); in the user's
+     * slot, with the user's channel.
+     */
+    public String publishedNotification(String userId, String dedupId) {
+        return prefix + "seen:notif:{" + userId + "}:" + dedupId;
+    }
+
+    /** Marker that one system event was already published; in the slot of {@link #broadcast}. */
+    public String publishedBroadcast(String dedupId) {
+        return prefix + "seen:{broadcast}:" + dedupId;
     }
 
     /** Counter of one user's connection attempts in one minute (epoch minute), across every edge instance. */
     public String connectRate(String userId, long epochMinute) {
-        return prefix + "rate:" + userId + ":" + epochMinute;
+        return prefix + "rate:{" + userId + "}:" + epochMinute;
     }
 
     /** Sorted set of one user's open streams (score: when each opened), across every edge instance. */
     public String streamSlots(String userId) {
-        return prefix + "conns:" + userId;
+        return prefix + "conns:{" + userId + "}";
     }
 
-    /** {@link #streamSlot} without the stream id, for the script that drops slots whose instance stopped refreshing. */
-    public String streamSlotPrefix() {
-        return prefix + "conn:";
-    }
-
-    /** Marker that one open stream's instance is alive; it expires unless refreshed. */
-    public String streamSlot(String streamId) {
-        return streamSlotPrefix() + streamId;
+    /**
+     * Sorted set of the same streams by the moment each stops counting unless its instance refreshes it (score: epoch
+     * ms), so a crashed instance's streams free their slots.
+     */
+    public String streamSlotDeadlines(String userId) {
+        return streamSlots(userId) + ":alive";
     }
 
     /** Pub/sub channel on which a stream evicted beyond its user's limit is told to end, wherever it is open. */

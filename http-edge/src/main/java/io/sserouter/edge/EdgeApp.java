@@ -41,14 +41,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /** One running edge instance: Redis subscriber and reader, writer pool, heartbeats, HTTP server. */
 public final class EdgeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EdgeApp.class);
 
     private final RedisReader reader;
-    private final RedisClient limitsClient;
+    private final UnifiedJedis limitsClient;
     private final RedisFanout fanout;
     private final ScheduledThreadPoolExecutor timers;
     private final ExecutorService writers;

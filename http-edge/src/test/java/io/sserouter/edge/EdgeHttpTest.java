@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class EdgeHttpTest {
     private static final Tokens TOKENS = Tokens.hs256();
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final io.sserouter.contract.RedisKeys KEYS = new io.sserouter.contract.RedisKeys("http:");
     private static EdgeApp edge;
     private static FakeTopology topology;
     private static String base;
@@ -184,11 +185,12 @@ class EdgeHttpTest {
 
     @Test
     void snapshotsSayHowOldTheyAreAndWhetherThePipelineIsAlive() throws Exception {
-        String heartbeat = new io.sserouter.contract.RedisKeys("http:").pipelineHeartbeat();
+        String heartbeat = KEYS.pipelineHeartbeat();
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
             redis.del(heartbeat);
             topology.writeAll("h9", 1, false);
-            redis.set("http:exec:h9:status", Json.read(redis.get("http:exec:h9:status"), com.fasterxml.jackson.databind.node.ObjectNode.class)
+            String statusKey = KEYS.execStatus("h9");
+            redis.set(statusKey, Json.read(redis.get(statusKey), com.fasterxml.jackson.databind.node.ObjectNode.class)
                     .put("updated_at", java.time.Instant.now().minusSeconds(600).toString()).toString());
             JsonNode stalled = awaitPipeline("h9", false);
             assertTrue(stalled.get("age_seconds").asLong() >= 600, "a quiet execution's snapshot is old: " + stalled);
@@ -253,7 +255,7 @@ class EdgeHttpTest {
         assertEquals(401, get("/api/v1/executions", Map.of()).statusCode());
 
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
-            redis.del("http:exec:ls2:status");
+            redis.del(KEYS.execStatus("ls2"));
         }
         assertEquals(List.of("ls1"), Json.read(get("/api/v1/executions", lister).body(), JsonNode.class)
                 .get("executions").findValuesAsText("execution_id"), "an expired execution is left out");
@@ -303,13 +305,13 @@ class EdgeHttpTest {
     @Test
     void notificationsBringTheLatestBroadcastsThenTheUsersOwnLiveMessages() throws Exception {
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
-            redis.hset("http:broadcast:latest", "version", "{\"event_type\":\"version\",\"data\":{\"version\":\"1.2\"}}");
+            redis.hset(KEYS.broadcastLatest(), "version", "{\"event_type\":\"version\",\"data\":{\"version\":\"1.2\"}}");
             try (SseClient alice = stream("/api/v1/events/notifications?token=" + TOKENS.user("alice", Duration.ofHours(1))).start()) {
                 List<SseEvent> first = alice.await(1, WAIT);
                 assertEquals("version", first.get(0).event());
-                redis.publish("http:notif:bob", "{\"user_id\":\"bob\",\"event_type\":\"quota\"}");
-                redis.publish("http:notif:alice", "{\"user_id\":\"alice\",\"event_type\":\"quota\",\"data\":{\"used\":90}}");
-                redis.publish("http:broadcast", "{\"event_type\":\"maintenance\",\"data\":{}}");
+                redis.publish(KEYS.notifications("bob"), "{\"user_id\":\"bob\",\"event_type\":\"quota\"}");
+                redis.publish(KEYS.notifications("alice"), "{\"user_id\":\"alice\",\"event_type\":\"quota\",\"data\":{\"used\":90}}");
+                redis.publish(KEYS.broadcast(), "{\"event_type\":\"maintenance\",\"data\":{}}");
                 List<SseEvent> events = alice.await(3, WAIT);
                 Thread.sleep(200);
                 assertEquals(List.of("version", "quota", "maintenance"), alice.events().stream().map(SseEvent::event).toList());

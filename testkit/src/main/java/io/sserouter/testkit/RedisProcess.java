@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.HostAndPort;
 import redis.embedded.core.ExecutableProvider;
 
 /**
@@ -35,32 +37,71 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static RedisProcess start(int port) {
+        return start(port, List.of());
+    }
+
+    /** A redis-server with further options, e.g. {@code --cluster-enabled yes} or {@code --replicaof host port}. */
+    public static RedisProcess start(int port, List<String> options) {
         try {
             Path dir = Files.createTempDirectory("sse-redis-");
-            ProcessBuilder pb = new ProcessBuilder(List.of(binary().getAbsolutePath(),
+            List<String> command = new ArrayList<>(List.of(binary("redis-server").getAbsolutePath(),
                     "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--protected-mode", "no", "--dir", dir.toString(), "--maxclients", "20000"))
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile());
-            Process process = pb.start();
-            RedisProcess redis = new RedisProcess(process, port, dir);
-            redis.awaitPing(START_TIMEOUT);
-            return redis;
+                    "--protected-mode", "no", "--dir", dir.toString(), "--maxclients", "20000"));
+            command.addAll(options);
+            return launch(command, port, dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start redis-server", e);
         }
     }
 
-    private static File binary() throws IOException {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            File candidate = new File(dir, "redis-server");
-            if (candidate.canExecute()) {
-                return candidate;
-            }
+    /**
+     * A redis-sentinel with the given configuration lines (it rewrites its file, so each gets its own directory):
+     * Debian's redis-sentinel when one is on PATH, otherwise redis-server in sentinel mode.
+     */
+    public static RedisProcess sentinel(int port, List<String> config) {
+        try {
+            Path dir = Files.createTempDirectory("sse-sentinel-");
+            Path file = dir.resolve("sentinel.conf");
+            List<String> lines = new ArrayList<>(List.of("port " + port, "bind 127.0.0.1", "protected-mode no", "dir " + dir));
+            lines.addAll(config);
+            Files.write(file, lines);
+            File sentinel = onPath("redis-sentinel");
+            List<String> command = sentinel != null ? List.of(sentinel.getAbsolutePath(), file.toString())
+                    : List.of(binary("redis-server").getAbsolutePath(), file.toString(), "--sentinel");
+            return launch(command, port, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start redis-sentinel", e);
+        }
+    }
+
+    private static RedisProcess launch(List<String> command, int port, Path dir) throws IOException {
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        RedisProcess redis = new RedisProcess(process, port, dir);
+        redis.awaitPing(START_TIMEOUT);
+        return redis;
+    }
+
+    private static File binary(String name) throws IOException {
+        File found = onPath(name);
+        if (found != null) {
+            return found;
         }
         File bundled = ExecutableProvider.newJarResourceProvider().get();
         bundled.setExecutable(true);
         return bundled;
+    }
+
+    private static File onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            File candidate = new File(dir, name);
+            if (candidate.canExecute()) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     public int port() {
@@ -69,6 +110,24 @@ public final class RedisProcess implements AutoCloseable {
 
     public String url() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    public HostAndPort address() {
+        return new HostAndPort("127.0.0.1", port);
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** {@code kill -9}: the server stops at once, without a word to its clients, replicas or peers. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public long pid() {

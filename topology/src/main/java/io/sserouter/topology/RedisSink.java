@@ -6,8 +6,8 @@ import io.sserouter.config.RedisSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -19,7 +19,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * greater than the last), and only when that append succeeds is the snapshot replaced and the envelope published.
  */
 public final class RedisSink implements EventSink {
-    private final RedisClient client;
+    private final UnifiedJedis client;
     private final RedisKeys keys;
     private final TopologySettings settings;
     private final LongSupplier clock;
@@ -63,7 +63,7 @@ public final class RedisSink implements EventSink {
     private Outcome pipeline(List<SinkWrite> batch) {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
         long now = clock.getAsLong();
-        try (Pipeline pipeline = client.pipelined()) {
+        try (AbstractPipeline pipeline = client.pipelined()) {
             for (SinkWrite write : batch) {
                 List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now);
                 List<Response<Object>> writeReplies = new ArrayList<>(calls.size());

@@ -40,10 +40,10 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
                 yield calls;
             }
             case NOTIFICATION -> List.of(new ScriptCall(RedisScript.PUBLISH_ONCE,
-                    List.of(keys.published("notif", write.target() + ":" + write.dedupId()), keys.notifications(write.target()), keys.broadcastLatest()),
+                    List.of(keys.publishedNotification(write.target(), write.dedupId()), keys.notifications(write.target())),
                     List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), "")));
             case SYSTEM -> List.of(new ScriptCall(RedisScript.PUBLISH_ONCE,
-                    List.of(keys.published("broadcast", write.dedupId()), keys.broadcast(), keys.broadcastLatest()),
+                    List.of(keys.publishedBroadcast(write.dedupId()), keys.broadcast(), keys.broadcastLatest()),
                     List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), write.target())));
         };
     }

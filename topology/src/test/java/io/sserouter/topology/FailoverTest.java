@@ -144,7 +144,6 @@ class FailoverTest {
         private final JedisPubSub pubSub;
 
         Timestamps(String pattern, RedisKeys keys, Map<String, Long> publishedAt) throws InterruptedException {
-            String channelPrefix = keys.execChannel("");
             CountDownLatch subscribed = new CountDownLatch(1);
             pubSub = new JedisPubSub() {
                 @Override
@@ -156,8 +155,9 @@ class FailoverTest {
                 public void onPMessage(String p, String channel, String message) {
                     long now = System.currentTimeMillis();
                     JsonNode data = Json.read(message, JsonNode.class).get("data");
-                    if (data != null && data.has("n") && channel.startsWith(channelPrefix)) {
-                        publishedAt.putIfAbsent(channel.substring(channelPrefix.length()) + "/" + data.get("n").asInt(), now);
+                    String executionId = keys.executionOfChannel(channel);
+                    if (data != null && data.has("n") && executionId != null) {
+                        publishedAt.putIfAbsent(executionId + "/" + data.get("n").asInt(), now);
                     }
                 }
             };

@@ -14,6 +14,7 @@ import io.sserouter.edge.redis.EventStore.UnavailableException;
 import io.sserouter.edge.sse.Published;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
@@ -111,9 +112,12 @@ public final class RedisFanout implements AutoCloseable {
     private void run() {
         long backoff = 100;
         boolean wasUp = false;
+        int attempt = 0;
         while (!closed) {
+            // a cluster relays PUBLISH to every node and Sentinel names the current master: each try may go elsewhere
+            HostAndPort node = redis.subscriberNode(attempt++);
             // no read timeout: a quiet subscriber connection is normal
-            try (Jedis jedis = new Jedis(redis.hostAndPort(), redis.clientConfig("sse-router-edge-fanout", 0).build())) {
+            try (Jedis jedis = new Jedis(requireNode(node), redis.clientConfig("sse-router-edge-fanout", 0).build())) {
                 boolean resync = wasUp;
                 JedisPubSub pubSub = new Subscriber(resync);
                 String[] channels;
@@ -194,6 +198,13 @@ public final class RedisFanout implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("subscribe of {} deferred to the reconnect: {}", channel, e.toString());
         }
+    }
+
+    private static HostAndPort requireNode(HostAndPort node) {
+        if (node == null) {
+            throw new JedisException("no sentinel names the master");
+        }
+        return node;
     }
 
     private static void sleep(long ms) {

@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import io.sserouter.edge.sse.Published;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
 
 /** Reads snapshots and replay logs (pooled connections, separate from the pub/sub connection). */
 public final class RedisReader implements AutoCloseable {
-    private final RedisClient client;
+    private final UnifiedJedis client;
     private final RedisKeys keys;
 
     public RedisReader(RedisSettings redis, int poolSize) {

@@ -6,7 +6,10 @@ import io.sserouter.edge.EdgeSettings;
 import io.sserouter.edge.auth.Principal;
 import java.time.Duration;
 import java.util.List;
-import redis.clients.jedis.RedisClient;
+import java.util.Map;
+import java.util.Set;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ZAddParams;
 
 /**
  * Per-user limits that hold across every edge instance, kept in Redis: connection attempts per minute, and open
@@ -31,12 +34,12 @@ public final class UserLimits {
     /** A minute's counter outlives its minute a little, so a clock a bit behind still finds it. */
     private static final Duration RATE_COUNTER_TTL = Duration.ofSeconds(61);
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final RedisKeys keys;
     private final EdgeSettings settings;
     private final Duration slotTtl;
 
-    public UserLimits(RedisClient redis, RedisKeys keys, EdgeSettings settings) {
+    public UserLimits(UnifiedJedis redis, RedisKeys keys, EdgeSettings settings) {
         this.redis = redis;
         this.keys = keys;
         this.settings = settings;
@@ -58,19 +61,27 @@ public final class UserLimits {
     /** Takes a slot for a new stream; the user's oldest streams beyond the limit are told to go. */
     public void open(Principal principal, String streamId) {
         int limit = principal.admin() ? settings.maxConnectionsAdmin() : settings.maxConnectionsPerUser();
-        redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(keys.streamSlots(principal.userId())),
-                List.of(streamId, String.valueOf(System.currentTimeMillis()), String.valueOf(limit), String.valueOf(slotTtl.toMillis()),
-                        keys.streamSlotPrefix(), keys.streamKick()));
+        String user = principal.userId();
+        long now = System.currentTimeMillis();
+        redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(keys.streamSlots(user), keys.streamSlotDeadlines(user)),
+                List.of(streamId, String.valueOf(now), String.valueOf(now + slotTtl.toMillis()), String.valueOf(limit),
+                        String.valueOf(slotTtl.toMillis()), keys.streamKick()));
     }
 
-    /** Keeps the slots of streams that are still open from expiring. */
-    public void refresh(List<String> streamIds) {
-        if (streamIds.isEmpty()) {
+    /**
+     * Keeps the slots of streams that are still open (stream id to user id) from lapsing. Only a stream still listed
+     * gets a new deadline: one evicted meanwhile stays out.
+     */
+    public void refresh(Map<String, String> streamUsers) {
+        if (streamUsers.isEmpty()) {
             return;
         }
+        long deadline = System.currentTimeMillis() + slotTtl.toMillis();
         try (var pipeline = redis.pipelined()) {
-            for (String id : streamIds) {
-                pipeline.pexpire(keys.streamSlot(id), slotTtl.toMillis());
+            streamUsers.forEach((stream, user) -> pipeline.zadd(keys.streamSlotDeadlines(user), deadline, stream, ZAddParams.zAddParams().xx()));
+            for (String user : Set.copyOf(streamUsers.values())) {
+                pipeline.pexpire(keys.streamSlots(user), slotTtl.toMillis());
+                pipeline.pexpire(keys.streamSlotDeadlines(user), slotTtl.toMillis());
             }
             pipeline.sync();
         }
@@ -78,6 +89,6 @@ public final class UserLimits {
 
     public void close(String userId, String streamId) {
         redis.zrem(keys.streamSlots(userId), streamId);
-        redis.del(keys.streamSlot(streamId));
+        redis.zrem(keys.streamSlotDeadlines(userId), streamId);
     }
 }

@@ -5,6 +5,7 @@ import io.sserouter.edge.EdgeMetrics;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.redis.UserLimits;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * token expires, gets heartbeats (which also keep its slot alive), and is forgotten when its response ends.
  */
 public final class StreamRegistry {
-    private final Map<String, Relay> open = new ConcurrentHashMap<>();
+    private final Map<String, Registration> open = new ConcurrentHashMap<>();
     private final UserLimits limits;
     private final ScheduledExecutorService timers;
     private final EdgeMetrics metrics;
@@ -77,8 +78,9 @@ public final class StreamRegistry {
     public Registration register(Principal principal, Relay relay) {
         String id = instance + ":" + counter.incrementAndGet();
         limits.open(principal, id);
-        open.put(id, relay);
-        return new Registration(id, principal, relay);
+        Registration registration = new Registration(id, principal, relay);
+        open.put(id, registration);
+        return registration;
     }
 
     public int size() {
@@ -86,21 +88,25 @@ public final class StreamRegistry {
     }
 
     public List<Relay> streams() {
-        return List.copyOf(open.values());
+        return open.values().stream().map(r -> r.relay).toList();
     }
 
     /** Heartbeats, and keeps this instance's slots alive in Redis. */
     public void heartbeat() {
-        open.values().forEach(Relay::heartbeat);
-        limits.refresh(List.copyOf(open.keySet()));
+        Map<String, String> users = new HashMap<>();
+        open.values().forEach(r -> {
+            r.relay.heartbeat();
+            users.put(r.id, r.principal.userId());
+        });
+        limits.refresh(users);
     }
 
     /** Another instance (or this one) took a slot beyond the user's limit: end that stream, if it is here. */
     public void evict(String streamId) {
-        Relay stream = open.get(streamId);
+        Registration stream = open.get(streamId);
         if (stream != null) {
             metrics.rejected(ControlEvents.REASON_CONNECTION_LIMIT);
-            stream.end(ControlEvents.REASON_CONNECTION_LIMIT);
+            stream.relay.end(ControlEvents.REASON_CONNECTION_LIMIT);
         }
     }
 }

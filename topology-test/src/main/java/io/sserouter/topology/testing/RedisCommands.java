@@ -45,6 +45,11 @@ final class RedisCommands {
             }
             case "ZADD" -> zadd(args);
             case "ZREM" -> zrem(args);
+            case "ZSCORE" -> {
+                SortedSetValue set = typed(arg(args, 1), SortedSetValue.class);
+                Double score = set == null ? null : set.scores.get(arg(args, 2));
+                yield score == null ? null : score(score);
+            }
             case "ZCARD" -> {
                 SortedSetValue set = typed(arg(args, 1), SortedSetValue.class);
                 yield set == null ? 0L : (long) set.scores.size();
@@ -219,6 +224,11 @@ final class RedisCommands {
             }
         }
         return added;
+    }
+
+    /** A score as Redis prints it: whole numbers (the scripts' timestamps) without a fraction. */
+    private static String score(double score) {
+        return score == Math.rint(score) && Math.abs(score) < 1e17 ? String.valueOf((long) score) : String.valueOf(score);
     }
 
     private long zrem(List<String> args) {

@@ -106,19 +106,25 @@ class RedisConformanceTest {
 
     @Test
     void theStreamSlotScriptRepliesAlike() throws Exception {
-        String slots = prefix + "user:ann:streams";
+        List<String> slots = List.of(prefix + "conns:{ann}", prefix + "conns:{ann}:alive");
         for (String stream : List.of("s-1", "s-2", "s-3")) {
-            List<String> args = List.of(stream, String.valueOf(fake.nowMillis()), "2", "30000", prefix + "slot:", prefix + "kick");
-            assertEquals(jedis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(slots), args),
-                    fake.eval(RedisScript.STREAM_SLOT_OPEN, List.of(slots), args), "evicted count for " + stream);
+            List<String> args = slotArgs(stream);
+            assertEquals(jedis.eval(RedisScript.STREAM_SLOT_OPEN.source(), slots, args),
+                    fake.eval(RedisScript.STREAM_SLOT_OPEN, slots, args), "evicted count for " + stream);
             fake.advance(Duration.ofMillis(1));
         }
-        script("return redis.call('DEL', KEYS[1])", prefix + "slot:s-3");
-        List<String> args = List.of("s-4", String.valueOf(fake.nowMillis()), "2", "30000", prefix + "slot:", prefix + "kick");
-        assertEquals(jedis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(slots), args),
-                fake.eval(RedisScript.STREAM_SLOT_OPEN, List.of(slots), args), "a stale slot is dropped first");
+        jedis.zadd(slots.get(1), 0, "s-3");
+        fake.call("ZADD", slots.get(1), "0", "s-3");
+        List<String> args = slotArgs("s-4");
+        assertEquals(jedis.eval(RedisScript.STREAM_SLOT_OPEN.source(), slots, args),
+                fake.eval(RedisScript.STREAM_SLOT_OPEN, slots, args), "a lapsed slot is dropped first");
         assertSameKeyspace();
         assertSamePublishes();
+    }
+
+    private List<String> slotArgs(String stream) {
+        long now = fake.nowMillis();
+        return List.of(stream, String.valueOf(now), String.valueOf(now + 30_000), "2", "30000", prefix + "kick");
     }
 
     /** The replies and errors the scripts depend on, command by command. */
@@ -143,6 +149,9 @@ class RedisConformanceTest {
         assertEquals(List.of(1L, 1L, 0L, 1L), script("return {redis.call('ZADD', KEYS[1], 5, 'b'), redis.call('ZADD', KEYS[1], 5, 'a'),"
                 + " redis.call('ZADD', KEYS[1], 6, 'b'), redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -2)}", zset));
         assertEquals(List.of("b"), script("return redis.call('ZRANGE', KEYS[1], 0, -1)", zset));
+        assertEquals(List.of("6", "1764590400000", 0L), script("redis.call('ZADD', KEYS[1], 1764590400000, 'c')"
+                + " return {redis.call('ZSCORE', KEYS[1], 'b'), redis.call('ZSCORE', KEYS[1], 'c'),"
+                + " redis.call('ZSCORE', KEYS[1], 'none') and 1 or 0}", zset));
         assertEquals(List.of("userdata", "5", "string"), script("local t = cjson.decode('{\"n\":null,\"x\":5,\"s\":\"v\"}')"
                 + " return {type(t['n']), tostring(t['x']), type(t['s'])}", text));
         assertEquals("[1,\"a\",true]", script("return cjson.encode(cjson.decode('[1,\"a\",true]'))", text));

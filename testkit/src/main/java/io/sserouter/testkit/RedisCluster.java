@@ -1,0 +1,141 @@
+package io.sserouter.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * A real Redis Cluster of 3 masters and 3 replicas: six redis-server processes on free ports, joined by
+ * {@code redis-cli --cluster create … --cluster-replicas 1}. A short node timeout makes a replica take over a killed
+ * master within a few seconds.
+ */
+public final class RedisCluster implements AutoCloseable {
+    private static final int NODES = 6;
+    private static final Duration NODE_TIMEOUT = Duration.ofMillis(1_000);
+
+    private final List<RedisProcess> nodes;
+
+    private RedisCluster(List<RedisProcess> nodes) {
+        this.nodes = nodes;
+    }
+
+    public static RedisCluster start() {
+        List<RedisProcess> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < NODES; i++) {
+                // the bus port is chosen too: the default (port + 10000) may be taken or beyond 65535
+                nodes.add(RedisProcess.start(FreePorts.any(), List.of("--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String.valueOf(NODE_TIMEOUT.toMillis()),
+                        "--cluster-port", String.valueOf(FreePorts.any()))));
+            }
+            RedisCluster cluster = new RedisCluster(nodes);
+            cluster.create();
+            cluster.awaitHealthy();
+            return cluster;
+        } catch (RuntimeException e) {
+            nodes.forEach(RedisProcess::close);
+            throw e;
+        }
+    }
+
+    private void create() {
+        List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        nodes.forEach(n -> command.add("127.0.0.1:" + n.port()));
+        command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+        try {
+            Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(cli.getInputStream().readAllBytes());
+            if (cli.waitFor() != 0) {
+                throw new IllegalStateException("redis-cli --cluster create failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run redis-cli", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The seeds to give REDIS_URL: every node that is up. */
+    public String url() {
+        return "redis://" + nodes.stream().filter(RedisProcess::alive).map(n -> "127.0.0.1:" + n.port())
+                .collect(Collectors.joining(","));
+    }
+
+    public List<RedisProcess> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The nodes that are up and serve slots now. */
+    public List<RedisProcess> masters() {
+        return nodes.stream().filter(n -> n.alive() && "master".equals(RedisNodes.role(n))).toList();
+    }
+
+    /** The node that serves this key's slot now. */
+    public RedisProcess masterOf(String key) {
+        for (RedisProcess node : masters()) {
+            try (Jedis jedis = new Jedis(node.address())) {
+                int slot = (int) jedis.clusterKeySlot(key);
+                for (String line : jedis.clusterNodes().split("\n")) {
+                    String[] fields = line.split(" ");
+                    if (fields.length > 8 && fields[2].contains("myself")) {
+                        for (int i = 8; i < fields.length; i++) {
+                            String[] range = fields[i].split("-");
+                            if (range[0].startsWith("[")) {
+                                continue; // a slot being migrated
+                            }
+                            int from = Integer.parseInt(range[0].trim());
+                            int to = range.length > 1 ? Integer.parseInt(range[1].trim()) : from;
+                            if (slot >= from && slot <= to) {
+                                return node;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no live master serves " + key);
+    }
+
+    /** {@code kill -9} of a master, then waits until one of its replicas has taken its slots over. */
+    public void killMaster(RedisProcess master) {
+        master.kill();
+        RedisNodes.await("a replica takes over from the killed master on port " + master.port(),
+                () -> masters().size() == NODES / 2 && clusterOk());
+    }
+
+    /** A replica's orderly takeover (CLUSTER FAILOVER): its master becomes its replica, nothing is lost. */
+    public void failover(RedisProcess replica) {
+        try (Jedis jedis = new Jedis(replica.address())) {
+            jedis.clusterFailover();
+        }
+        RedisNodes.await("replica on port " + replica.port() + " becomes a master", () -> "master".equals(RedisNodes.role(replica)) && clusterOk());
+    }
+
+    /** Waits until every live node sees the cluster as ok and every replica is in sync with its master. */
+    public void awaitHealthy() {
+        RedisNodes.await("the cluster is ok with 3 masters and their replicas in sync", () -> clusterOk()
+                && masters().size() == NODES / 2
+                && nodes.stream().filter(RedisProcess::alive).filter(n -> "slave".equals(RedisNodes.role(n))).allMatch(RedisNodes::linked));
+    }
+
+    private boolean clusterOk() {
+        return nodes.stream().filter(RedisProcess::alive).allMatch(n -> {
+            try (Jedis jedis = new Jedis(n.address())) {
+                return jedis.clusterInfo().contains("cluster_state:ok");
+            } catch (JedisException e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RedisProcess::close);
+    }
+}
