@@ -250,11 +250,14 @@ class FaultInjectionTest {
                 assertNull(workload.failure(), "the producer's sends succeeded");
 
                 DeliveryCheck check = new DeliveryCheck();
+                Map<String, DeliveryCheck> byKind = new java.util.LinkedHashMap<>();
                 for (SseFollower follower : followers) {
-                    check.add(follower, workload, redis, keys, follower != slow && follower != slowBehindNginx);
+                    boolean timed = follower != slow && follower != slowBehindNginx;
+                    check.add(follower, workload, redis, keys, timed);
+                    byKind.computeIfAbsent(follower.kind(), k -> new DeliveryCheck()).add(follower, workload, redis, keys, timed);
                 }
                 long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
-                String summary = summary(scale, check, slowCuts, seconds, slow);
+                String summary = summary(scale, check, slowCuts, seconds, slow) + byKind(byKind);
                 System.out.println(summary);
                 Files.writeString(logs.resolve("summary.txt"), summary + "\n" + String.join("\n", timeline) + "\n");
 
@@ -275,6 +278,17 @@ class FaultInjectionTest {
                 topologies.forEach(ChildJvm::close);
             }
         }
+    }
+
+    /** The main figures again for each kind of stream the clients follow. */
+    private static String byKind(Map<String, DeliveryCheck> checks) {
+        StringBuilder out = new StringBuilder("\nBy kind of stream (the two stalling clients follow execution streams)\n");
+        String row = "| %-10s | %10s | %8s | %8s | %10s | %6s | %8s | %12s |%n";
+        out.append(String.format(row, "stream", "executions", "sent", "received", "reconnects", "lost", "repeated", "out of order"));
+        out.append(String.format(row, "-".repeat(10), "-".repeat(10), "-".repeat(8), "-".repeat(8), "-".repeat(10), "-".repeat(6), "-".repeat(8), "-".repeat(12)));
+        checks.forEach((kind, c) -> out.append(String.format(row, kind, c.executions, c.eventsSent, c.eventsDelivered, c.reconnects,
+                c.lost, c.repeated, c.outOfOrder)));
+        return out.toString();
     }
 
     private static String summary(Scale scale, DeliveryCheck check, long slowCuts, long seconds, SseFollower slow) {

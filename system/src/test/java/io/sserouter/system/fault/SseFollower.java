@@ -179,6 +179,11 @@ public final class SseFollower implements Runnable {
         return new SseFollower("http://" + host + ":" + port + "/api/v1/events", "0-0", token, executions, startAtMillis, deadlineMillis);
     }
 
+    /** What kind of stream it follows: {@code execution} (one at a time), {@code set} or {@code user}. */
+    public String kind() {
+        return !set ? "execution" : base.endsWith("/api/v1/events") ? "user" : "set";
+    }
+
     /** What it saw of each execution it has started to follow. */
     public List<Followed> followed() {
         List<Followed> followed = new ArrayList<>();
