@@ -24,7 +24,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * Where Redis is (one node, a cluster or a Sentinel group, see {@link RedisUrl}) and how its keys are named; makes the
  * clients both deployables use, of the kind the deployment needs.
  */
-public record RedisSettings(RedisUrl address, RedisKeys keys) {
+public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     private static final int TIMEOUT_MS = 2_000;
 
@@ -39,7 +39,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys) {
         }
         String prefix = env.matching("SSE_REDIS_PREFIX", RedisKeys.DEFAULT_PREFIX,
                 p -> p.matches("[A-Za-z0-9_.:-]{0,64}"), "up to 64 characters of [A-Za-z0-9_.:-]");
-        return new RedisSettings(address, new RedisKeys(prefix));
+        return new RedisSettings(address, new RedisKeys(prefix), ReplicaAcks.fromEnv(env));
     }
 
     /** The URL without its password, for messages. */

@@ -17,6 +17,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * atomically and does nothing if it was already done, so a batch can be repeated after any failure:
  * an execution event is appended to its log with stream id {@code {seq}-0} (Redis refuses an id that is not
  * greater than the last), and only when that append succeeds is the snapshot replaced and the envelope published.
+ * A batch counts as written once the master's replicas hold it too ({@link ReplicaGuard}).
  */
 public final class RedisSink implements EventSink {
     private final UnifiedJedis client;
@@ -26,6 +27,7 @@ public final class RedisSink implements EventSink {
     private volatile String executionSha;
     private volatile String publishOnceSha;
     private volatile String userLogSha;
+    private final ReplicaGuard replicas;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -37,6 +39,7 @@ public final class RedisSink implements EventSink {
         this.settings = settings;
         this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
+        this.replicas = new ReplicaGuard(client, redis.acks());
     }
 
     /** Performs every write of the batch, in order, in one round trip (a benchmark baseline makes the same writes). */
@@ -60,18 +63,22 @@ public final class RedisSink implements EventSink {
         }
     }
 
-    private Outcome pipeline(List<SinkWrite> batch) {
+    private Outcome pipeline(List<SinkWrite> batch) throws UnavailableException {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
+        ReplicaGuard.Pending acks;
         long now = clock.getAsLong();
         try (AbstractPipeline pipeline = client.pipelined()) {
+            List<String> written = new ArrayList<>(batch.size());
             for (SinkWrite write : batch) {
                 List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now);
                 List<Response<Object>> writeReplies = new ArrayList<>(calls.size());
                 for (ScriptCall call : calls) {
                     writeReplies.add(pipeline.evalsha(sha(call.script()), call.keys(), call.args()));
+                    written.add(call.keys().get(0));
                 }
                 replies.add(writeReplies);
             }
+            acks = replicas.request(pipeline, written);
             pipeline.sync();
         }
         int written = 0;
@@ -95,6 +102,7 @@ public final class RedisSink implements EventSink {
                 rejected++; // e.g. a key of the wrong type written by someone else: retrying cannot help
             }
         }
+        replicas.check(acks);
         return new Outcome(written, present, rejected);
     }
 

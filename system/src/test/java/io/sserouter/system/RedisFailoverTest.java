@@ -1,0 +1,149 @@
+package io.sserouter.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.testkit.ExecutionScenario;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RedisCluster;
+import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.RunEnv;
+import io.sserouter.topology.TopologyApp;
+import io.sserouter.topology.TopologySettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * A Redis Cluster master killed with {@code kill -9} mid-stream, at the worst moment: its replica is cut off (frozen
+ * with SIGSTOP, its replication link closed) while the topology writes, so the master holds writes its replica never
+ * got; then the master dies, the replica takes over, and the old master comes back as the new one's replica. With
+ * the topology waiting for a replica's acknowledgement, those writes never counted as done and are written again to
+ * the new master: every execution's log ends up exactly 1..n. With the safeguard off, the same kill loses them.
+ */
+class RedisFailoverTest {
+    private static final int EXECUTIONS = 12;
+    /** Enough for the takeover and the old master's return, which the topology's writes wait for with the safeguard. */
+    private static final Duration WAIT = Duration.ofSeconds(120);
+
+    @Test
+    void aKilledMasterLosesNothingWhenWritesWaitForItsReplica() throws Exception {
+        Map<String, List<Long>> logs = killMasterMidStream("rfo-on-", "1");
+        int size = ExecutionScenario.completed("").size();
+        logs.forEach((id, seqs) -> assertEquals(LongStream.rangeClosed(1, size).boxed().toList(), seqs, "the log of " + id));
+    }
+
+    @Test
+    void withoutTheSafeguardTheSameKillLosesEvents() throws Exception {
+        Map<String, List<Long>> logs = killMasterMidStream("rfo-off-", "0");
+        int size = ExecutionScenario.completed("").size();
+        List<Long> exact = LongStream.rangeClosed(1, size).boxed().toList();
+        assertFalse(logs.values().stream().allMatch(exact::equals), "some log lost the writes of the killed master: " + logs);
+    }
+
+    /** Runs the executions across the kill; returns the seqs of each execution's log on the cluster afterwards. */
+    private static Map<String, List<Long>> killMasterMidStream(String run, String waitReplicas) throws Exception {
+        try (RedisCluster cluster = RedisCluster.start()) {
+            Map<String, String> env = RunEnv.of(run, cluster.url());
+            env.put("SSE_CONSUMER_POOL_SIZE", "1");
+            env.put("SSE_REDIS_WAIT_REPLICAS", waitReplicas);
+            env.put("SSE_REDIS_WAIT_TIMEOUT_MS", "200"); // the writes held back retry sooner: a shorter test
+            ExecutionScenario scenario = ExecutionScenario.completed(run);
+            int size = scenario.size();
+            RedisKeys keys = new RedisKeys(run);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < EXECUTIONS; i++) {
+                ids.add("x-" + i);
+            }
+            try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
+                 KafkaProducer<String, byte[]> producer = producer();
+                 RedisClusterClient redis = RedisClusterClient.create(cluster.seeds())) {
+                assertTrue(topology.awaitRunning(WAIT));
+                send(producer, scenario, ids, 0, 3);
+                await("every execution has 3 events in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) >= 3));
+
+                RedisProcess master = cluster.masterOf(keys.execLog(ids.get(0)));
+                List<String> onMaster = ids.stream().filter(id -> cluster.masterOf(keys.execLog(id)) == master).toList();
+                RedisProcess replica = cluster.replicaOf(master);
+                replica.freeze();
+                try (Jedis direct = new Jedis(master.address())) {
+                    // a frozen replica still receives into its socket buffer: the link must be closed too
+                    direct.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "replica");
+                    send(producer, scenario, ids, 3, 6);
+                    await("the master holds events 4 to 6 that its cut-off replica lacks",
+                            () -> onMaster.stream().allMatch(id -> seqOf(direct.get(keys.execStatus(id))) >= 6));
+                }
+                master.kill();
+                replica.thaw();
+                cluster.awaitTakeover();
+                master.restart();
+                cluster.awaitHealthy();
+
+                send(producer, scenario, ids, 6, size);
+                await("every execution's last event is in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) == size));
+                Map<String, List<Long>> logs = new LinkedHashMap<>();
+                for (String id : ids) {
+                    logs.put(id, redis.xrange(keys.execLog(id), "-", "+").stream().map(StreamEntry::getID).map(e -> e.getTime()).toList());
+                }
+                return logs;
+            }
+        }
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, ExecutionScenario scenario, List<String> ids, int from, int to)
+            throws Exception {
+        for (int step = from; step < to; step++) {
+            for (String id : ids) {
+                producer.send(scenario.event(id, "alice", step).record()).get();
+            }
+        }
+    }
+
+    /** The snapshot's last seq, 0 when there is none or the cluster cannot answer right now (mid-failover). */
+    private static long lastSeq(RedisClusterClient redis, RedisKeys keys, String id) {
+        try {
+            return seqOf(redis.get(keys.execStatus(id)));
+        } catch (JedisException e) {
+            return 0;
+        }
+    }
+
+    private static long seqOf(String snapshot) {
+        return snapshot == null ? 0 : Json.read(snapshot, JsonNode.class).get("last_seq").asLong();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("gave up waiting until " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers());
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+}
