@@ -7,19 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
+import io.sserouter.edge.EdgeApp;
+import io.sserouter.edge.EdgeSettings;
 import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RedisCluster;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
+import io.sserouter.testkit.Tokens;
+import io.sserouter.testkit.sse.SseClient;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,32 +47,46 @@ import redis.clients.jedis.resps.StreamEntry;
  * with SIGSTOP, its replication link closed) while the topology writes, so the master holds writes its replica never
  * got; then the master dies, the replica takes over, and the old master comes back as the new one's replica. With
  * the topology waiting for a replica's acknowledgement, those writes never counted as done and are written again to
- * the new master: every execution's log ends up exactly 1..n. With the safeguard off, the same kill loses them.
+ * the new master: every execution's log ends up exactly 1..n, and an SSE client of each receives exactly that. With
+ * the safeguard off, the same kill loses them.
  */
 class RedisFailoverTest {
+    private static final Tokens TOKENS = Tokens.hs256();
+    /** One thread per reading client: they all wait at once, for the whole stream. */
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "sse-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final int EXECUTIONS = 12;
     /** Enough for the takeover and the old master's return, which the topology's writes wait for with the safeguard. */
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     @Test
     void aKilledMasterLosesNothingWhenWritesWaitForItsReplica() throws Exception {
-        Map<String, List<Long>> logs = killMasterMidStream("rfo-on-", "1");
+        Map<String, List<Long>> logs = killMasterMidStream("rfo-on-", "1", true);
         int size = ExecutionScenario.completed("").size();
         logs.forEach((id, seqs) -> assertEquals(LongStream.rangeClosed(1, size).boxed().toList(), seqs, "the log of " + id));
     }
 
     @Test
     void withoutTheSafeguardTheSameKillLosesEvents() throws Exception {
-        Map<String, List<Long>> logs = killMasterMidStream("rfo-off-", "0");
+        Map<String, List<Long>> logs = killMasterMidStream("rfo-off-", "0", false);
         int size = ExecutionScenario.completed("").size();
         List<Long> exact = LongStream.rangeClosed(1, size).boxed().toList();
         assertFalse(logs.values().stream().allMatch(exact::equals), "some log lost the writes of the killed master: " + logs);
     }
 
-    /** Runs the executions across the kill; returns the seqs of each execution's log on the cluster afterwards. */
-    private static Map<String, List<Long>> killMasterMidStream(String run, String waitReplicas) throws Exception {
+    /**
+     * Runs the executions across the kill; returns the seqs of each execution's log on the cluster afterwards. With
+     * {@code clients}, an edge relays each execution to an SSE client connected from the start, which must receive
+     * every event exactly once, in order, across the takeover.
+     */
+    private static Map<String, List<Long>> killMasterMidStream(String run, String waitReplicas, boolean clients) throws Exception {
         try (RedisCluster cluster = RedisCluster.start()) {
             Map<String, String> env = RunEnv.of(run, cluster.url());
+            env.put("SSE_JWT_SECRET", TOKENS.secret());
+            env.put("SSE_MAX_CONNECTIONS_PER_USER", String.valueOf(EXECUTIONS)); // one client per execution, all alice's
             env.put("SSE_CONSUMER_POOL_SIZE", "1");
             env.put("SSE_REDIS_WAIT_REPLICAS", waitReplicas);
             env.put("SSE_REDIS_WAIT_TIMEOUT_MS", "200"); // the writes held back retry sooner: a shorter test
@@ -75,9 +98,18 @@ class RedisFailoverTest {
                 ids.add("x-" + i);
             }
             try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
+                 EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(env));
                  KafkaProducer<String, byte[]> producer = producer();
                  RedisClusterClient redis = RedisClusterClient.create(cluster.seeds())) {
                 assertTrue(topology.awaitRunning(WAIT));
+                Map<String, CompletableFuture<List<Long>>> received = new LinkedHashMap<>();
+                if (clients) {
+                    for (String id : ids) {
+                        String url = "http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + id;
+                        received.put(id, CompletableFuture.supplyAsync(() -> read(url, size), READERS));
+                    }
+                    Thread.sleep(500);
+                }
                 send(producer, scenario, ids, 0, 3);
                 await("every execution has 3 events in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) >= 3));
 
@@ -100,12 +132,25 @@ class RedisFailoverTest {
 
                 send(producer, scenario, ids, 6, size);
                 await("every execution's last event is in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) == size));
+                for (Map.Entry<String, CompletableFuture<List<Long>>> client : received.entrySet()) {
+                    assertEquals(LongStream.rangeClosed(1, size).boxed().toList(), client.getValue().get(WAIT.toSeconds(), TimeUnit.SECONDS),
+                            "what the client of " + client.getKey() + " received");
+                }
                 Map<String, List<Long>> logs = new LinkedHashMap<>();
                 for (String id : ids) {
                     logs.put(id, redis.xrange(keys.execLog(id), "-", "+").stream().map(StreamEntry::getID).map(e -> e.getTime()).toList());
                 }
                 return logs;
             }
+        }
+    }
+
+    private static List<Long> read(String url, int stopAfter) {
+        try (SseClient client = SseClient.to(URI.create(url)).bearer(TOKENS.user("alice", Duration.ofMinutes(10))).once().start(WAIT)) {
+            return client.await(stopAfter, WAIT).stream().filter(e -> e.id() != null).map(e -> Long.parseLong(e.id())).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

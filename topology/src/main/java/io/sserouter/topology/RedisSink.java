@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * Writes batches of outbox entries to Redis in one pipeline. Every write is a script that does its whole job
@@ -57,10 +59,38 @@ public final class RedisSink implements EventSink {
                 return pipeline(batch);
             }
         } catch (JedisDataException e) {
+            if (passing(e)) {
+                throw unavailable(e);
+            }
             throw e;
         } catch (JedisException e) {
             throw new UnavailableException(e);
         }
+    }
+
+    /**
+     * Replies that only say the write went to the wrong node or came at the wrong moment: a slot moved or its master
+     * changed (MOVED, ASK, READONLY: a master that came back as a replica), the cluster or a master is down, a node is
+     * still loading. The whole batch is sent again, after the cluster's slot map is read anew; nothing is skipped.
+     */
+    static boolean passing(JedisDataException e) {
+        if (e instanceof JedisRedirectionException) {
+            return true;
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return message.startsWith("CLUSTERDOWN") || message.startsWith("READONLY") || message.startsWith("LOADING")
+                || message.startsWith("TRYAGAIN") || message.startsWith("MASTERDOWN") || message.contains("WAIT cannot be used with replica");
+    }
+
+    private UnavailableException unavailable(JedisDataException e) {
+        if (client instanceof RedisClusterClient cluster) {
+            try {
+                cluster.refreshClusterTopology();
+            } catch (JedisException refreshFailed) {
+                // the next attempt reads the slot map again
+            }
+        }
+        return new UnavailableException(e);
     }
 
     private Outcome pipeline(List<SinkWrite> batch) throws UnavailableException {
@@ -98,6 +128,9 @@ public final class RedisSink implements EventSink {
             } catch (JedisDataException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
                     throw e;
+                }
+                if (passing(e)) {
+                    throw unavailable(e);
                 }
                 rejected++; // e.g. a key of the wrong type written by someone else: retrying cannot help
             }

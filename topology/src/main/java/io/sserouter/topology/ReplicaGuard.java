@@ -12,6 +12,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -62,7 +63,12 @@ final class ReplicaGuard {
     void check(Pending pending) throws EventSink.UnavailableException {
         int replicas = pending.required();
         for (Response<Long> reply : pending.replies()) {
-            long acked = reply.get();
+            long acked;
+            try {
+                acked = reply.get();
+            } catch (JedisDataException e) {
+                throw new EventSink.UnavailableException(e); // e.g. sent to a master that came back as a replica
+            }
             if (acked < replicas) {
                 checkedAt = 0; // a replica may be gone for good: count again before the retry
                 throw new EventSink.UnavailableException(new JedisException(
