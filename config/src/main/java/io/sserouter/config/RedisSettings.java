@@ -66,7 +66,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) 
     /** Sentinels are asked without the data nodes' credentials (a sentinel usually has none), over TLS when the nodes are. */
     private JedisClientConfig sentinelConfig(String clientName) {
         return DefaultJedisClientConfig.builder().connectionTimeoutMillis(TIMEOUT_MS).socketTimeoutMillis(TIMEOUT_MS)
-                .clientName(clientName).ssl(address.tls()).build();
+                .clientName(clientName).ssl(address.tls()).serverDefaultProtocol().build();
     }
 
     /**
@@ -98,7 +98,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) 
         if (address.kind() != RedisUrl.Kind.NODE) {
             return address.kind();
         }
-        try (Jedis jedis = new Jedis(hostAndPort(), clientConfig("sse-router-probe", TIMEOUT_MS).build())) {
+        try (Jedis jedis = new Jedis(hostAndPort(), clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
             if (jedis.info("cluster").contains("cluster_enabled:1")) {
                 LOG.info("Redis at {} is a cluster node: using it as the seed of a cluster", hostAndPort());
                 return RedisUrl.Kind.CLUSTER;
