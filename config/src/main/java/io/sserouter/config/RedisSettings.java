@@ -24,7 +24,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * Where Redis is (one node, a cluster or a Sentinel group, see {@link RedisUrl}) and how its keys are named; makes the
  * clients both deployables use, of the kind the deployment needs.
  */
-public record RedisSettings(RedisUrl address, RedisKeys keys) {
+public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     private static final int TIMEOUT_MS = 2_000;
 
@@ -39,7 +39,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys) {
         }
         String prefix = env.matching("SSE_REDIS_PREFIX", RedisKeys.DEFAULT_PREFIX,
                 p -> p.matches("[A-Za-z0-9_.:-]{0,64}"), "up to 64 characters of [A-Za-z0-9_.:-]");
-        return new RedisSettings(address, new RedisKeys(prefix));
+        return new RedisSettings(address, new RedisKeys(prefix), ReplicaAcks.fromEnv(env));
     }
 
     /** The URL without its password, for messages. */
@@ -66,7 +66,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys) {
     /** Sentinels are asked without the data nodes' credentials (a sentinel usually has none), over TLS when the nodes are. */
     private JedisClientConfig sentinelConfig(String clientName) {
         return DefaultJedisClientConfig.builder().connectionTimeoutMillis(TIMEOUT_MS).socketTimeoutMillis(TIMEOUT_MS)
-                .clientName(clientName).ssl(address.tls()).build();
+                .clientName(clientName).ssl(address.tls()).serverDefaultProtocol().build();
     }
 
     /**
@@ -98,7 +98,7 @@ public record RedisSettings(RedisUrl address, RedisKeys keys) {
         if (address.kind() != RedisUrl.Kind.NODE) {
             return address.kind();
         }
-        try (Jedis jedis = new Jedis(hostAndPort(), clientConfig("sse-router-probe", TIMEOUT_MS).build())) {
+        try (Jedis jedis = new Jedis(hostAndPort(), clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
             if (jedis.info("cluster").contains("cluster_enabled:1")) {
                 LOG.info("Redis at {} is a cluster node: using it as the seed of a cluster", hostAndPort());
                 return RedisUrl.Kind.CLUSTER;

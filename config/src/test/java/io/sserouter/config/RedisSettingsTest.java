@@ -89,4 +89,25 @@ class RedisSettingsTest {
         assertEquals(new HostAndPort("h2", 7001), settings.subscriberNode(1));
         assertEquals(new HostAndPort("h1", 7000), settings.subscriberNode(2));
     }
+
+    @Test
+    void writesWaitForAReplicaWhenTheMasterHasOneUnlessToldOtherwise() {
+        ReplicaAcks auto = RedisSettings.fromEnv(new Env(Map.of())).acks();
+        assertTrue(auto.auto());
+        assertEquals(0, auto.required(0), "a master without replicas: nothing to wait for");
+        assertEquals(1, auto.required(2), "one replica is enough to survive the master's loss");
+        assertEquals(java.time.Duration.ofSeconds(1), auto.timeout());
+
+        Env env = new Env(Map.of("SSE_REDIS_WAIT_REPLICAS", "2", "SSE_REDIS_WAIT_TIMEOUT_MS", "250"));
+        ReplicaAcks two = RedisSettings.fromEnv(env).acks();
+        env.check();
+        assertEquals(2, two.required(0));
+        assertEquals(java.time.Duration.ofMillis(250), two.timeout());
+        assertEquals(0, RedisSettings.fromEnv(new Env(Map.of("SSE_REDIS_WAIT_REPLICAS", "0"))).acks().required(3), "off");
+
+        Env bad = new Env(Map.of("SSE_REDIS_WAIT_REPLICAS", "some"));
+        RedisSettings.fromEnv(bad);
+        ConfigException e = assertThrows(ConfigException.class, bad::check);
+        assertTrue(e.getMessage().contains("SSE_REDIS_WAIT_REPLICAS"), e.getMessage());
+    }
 }

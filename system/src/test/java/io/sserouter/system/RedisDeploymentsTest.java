@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -46,6 +48,12 @@ import org.junit.jupiter.api.Test;
  */
 class RedisDeploymentsTest {
     private static final Tokens TOKENS = Tokens.hs256();
+    /** One thread per reading client: they all wait at once, for the whole stream. */
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "sse-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final int EXECUTIONS = 6;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -88,7 +96,7 @@ class RedisDeploymentsTest {
             // a client per execution, connected before its first event: every event live, from seq 1, then the end
             List<CompletableFuture<List<SseEvent>>> live = new ArrayList<>();
             for (String id : ids) {
-                live.add(CompletableFuture.supplyAsync(() -> read(base + "/api/v1/events/executions/" + id, null, size)));
+                live.add(CompletableFuture.supplyAsync(() -> read(base + "/api/v1/events/executions/" + id, null, size), READERS));
             }
             Thread.sleep(500);
             for (int step = 0; step < size; step++) {

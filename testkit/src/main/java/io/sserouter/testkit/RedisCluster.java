@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -67,6 +70,11 @@ public final class RedisCluster implements AutoCloseable {
                 .collect(Collectors.joining(","));
     }
 
+    /** Every node's address, for a cluster client of the test's own. */
+    public Set<HostAndPort> seeds() {
+        return nodes.stream().map(RedisProcess::address).collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
     public List<RedisProcess> nodes() {
         return List.copyOf(nodes);
     }
@@ -105,8 +113,27 @@ public final class RedisCluster implements AutoCloseable {
     /** {@code kill -9} of a master, then waits until one of its replicas has taken its slots over. */
     public void killMaster(RedisProcess master) {
         master.kill();
-        RedisNodes.await("a replica takes over from the killed master on port " + master.port(),
-                () -> masters().size() == NODES / 2 && clusterOk());
+        awaitTakeover();
+    }
+
+    /** Waits until a replica has taken over the slots of a master that died (3 live masters, the cluster ok). */
+    public void awaitTakeover() {
+        RedisNodes.await("a replica takes over from the dead master", () -> masters().size() == NODES / 2 && clusterOk());
+    }
+
+    /** The live replica of this master. */
+    public RedisProcess replicaOf(RedisProcess master) {
+        for (RedisProcess node : nodes) {
+            if (node.alive() && node != master) {
+                try (Jedis jedis = new Jedis(node.address())) {
+                    String info = jedis.info("replication");
+                    if ("slave".equals(RedisNodes.field(info, "role")) && String.valueOf(master.port()).equals(RedisNodes.field(info, "master_port"))) {
+                        return node;
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no live replica of the master on port " + master.port());
     }
 
     /** A replica's orderly takeover (CLUSTER FAILOVER): its master becomes its replica, nothing is lost. */

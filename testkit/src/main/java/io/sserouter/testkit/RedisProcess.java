@@ -22,11 +22,13 @@ import redis.embedded.core.ExecutableProvider;
 public final class RedisProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
-    private final Process process;
+    private final List<String> command;
+    private volatile Process process;
     private final int port;
     private final Path dir;
 
-    private RedisProcess(Process process, int port, Path dir) {
+    private RedisProcess(List<String> command, Process process, int port, Path dir) {
+        this.command = List.copyOf(command);
         this.process = process;
         this.port = port;
         this.dir = dir;
@@ -75,13 +77,32 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private static RedisProcess launch(List<String> command, int port, Path dir) throws IOException {
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile())
-                .start();
-        RedisProcess redis = new RedisProcess(process, port, dir);
+        RedisProcess redis = new RedisProcess(command, spawn(command, dir), port, dir);
         redis.awaitPing(START_TIMEOUT);
         return redis;
+    }
+
+    private static Process spawn(List<String> command, Path dir) throws IOException {
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
+                .start();
+    }
+
+    /**
+     * Starts a stopped (killed) server again, same port, options and directory: a cluster node finds its cluster
+     * configuration there and rejoins. It comes back without data (nothing is persisted).
+     */
+    public void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("redis on port " + port + " is still running");
+        }
+        try {
+            process = spawn(command, dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart redis on port " + port, e);
+        }
+        awaitPing(START_TIMEOUT);
     }
 
     private static File binary(String name) throws IOException {

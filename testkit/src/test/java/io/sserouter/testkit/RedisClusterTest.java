@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClusterClient;
 
 class RedisClusterTest {
@@ -17,8 +14,7 @@ class RedisClusterTest {
     void threeMastersServeEverySlotAndAReplicaTakesOverAKilledMaster() {
         try (RedisCluster cluster = RedisCluster.start()) {
             assertEquals(3, cluster.masters().size());
-            Set<HostAndPort> seeds = cluster.nodes().stream().map(RedisProcess::address).collect(Collectors.toCollection(LinkedHashSet::new));
-            try (RedisClusterClient client = RedisClusterClient.create(seeds)) {
+            try (RedisClusterClient client = RedisClusterClient.create(cluster.seeds())) {
                 Set<RedisProcess> owners = new HashSet<>();
                 for (int i = 0; i < 30; i++) {
                     client.set("k" + i, "v" + i);

@@ -7,16 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * Writes batches of outbox entries to Redis in one pipeline. Every write is a script that does its whole job
  * atomically and does nothing if it was already done, so a batch can be repeated after any failure:
  * an execution event is appended to its log with stream id {@code {seq}-0} (Redis refuses an id that is not
  * greater than the last), and only when that append succeeds is the snapshot replaced and the envelope published.
+ * A batch counts as written once the master's replicas hold it too ({@link ReplicaGuard}).
  */
 public final class RedisSink implements EventSink {
     private final UnifiedJedis client;
@@ -26,6 +29,7 @@ public final class RedisSink implements EventSink {
     private volatile String executionSha;
     private volatile String publishOnceSha;
     private volatile String userLogSha;
+    private final ReplicaGuard replicas;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -37,6 +41,7 @@ public final class RedisSink implements EventSink {
         this.settings = settings;
         this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
+        this.replicas = new ReplicaGuard(client, redis.acks());
     }
 
     /** Performs every write of the batch, in order, in one round trip (a benchmark baseline makes the same writes). */
@@ -54,24 +59,56 @@ public final class RedisSink implements EventSink {
                 return pipeline(batch);
             }
         } catch (JedisDataException e) {
+            if (passing(e)) {
+                throw unavailable(e);
+            }
             throw e;
         } catch (JedisException e) {
             throw new UnavailableException(e);
         }
     }
 
-    private Outcome pipeline(List<SinkWrite> batch) {
+    /**
+     * Replies that only say the write went to the wrong node or came at the wrong moment: a slot moved or its master
+     * changed (MOVED, ASK, READONLY: a master that came back as a replica), the cluster or a master is down, a node is
+     * still loading. The whole batch is sent again, after the cluster's slot map is read anew; nothing is skipped.
+     */
+    static boolean passing(JedisDataException e) {
+        if (e instanceof JedisRedirectionException) {
+            return true;
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return message.startsWith("CLUSTERDOWN") || message.startsWith("READONLY") || message.startsWith("LOADING")
+                || message.startsWith("TRYAGAIN") || message.startsWith("MASTERDOWN") || message.contains("WAIT cannot be used with replica");
+    }
+
+    private UnavailableException unavailable(JedisDataException e) {
+        if (client instanceof RedisClusterClient cluster) {
+            try {
+                cluster.refreshClusterTopology();
+            } catch (JedisException refreshFailed) {
+                // the next attempt reads the slot map again
+            }
+        }
+        return new UnavailableException(e);
+    }
+
+    private Outcome pipeline(List<SinkWrite> batch) throws UnavailableException {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
+        ReplicaGuard.Pending acks;
         long now = clock.getAsLong();
         try (AbstractPipeline pipeline = client.pipelined()) {
+            List<String> written = new ArrayList<>(batch.size());
             for (SinkWrite write : batch) {
                 List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now);
                 List<Response<Object>> writeReplies = new ArrayList<>(calls.size());
                 for (ScriptCall call : calls) {
                     writeReplies.add(pipeline.evalsha(sha(call.script()), call.keys(), call.args()));
+                    written.add(call.keys().get(0));
                 }
                 replies.add(writeReplies);
             }
+            acks = replicas.request(pipeline, written);
             pipeline.sync();
         }
         int written = 0;
@@ -92,9 +129,13 @@ public final class RedisSink implements EventSink {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
                     throw e;
                 }
+                if (passing(e)) {
+                    throw unavailable(e);
+                }
                 rejected++; // e.g. a key of the wrong type written by someone else: retrying cannot help
             }
         }
+        replicas.check(acks);
         return new Outcome(written, present, rejected);
     }
 
