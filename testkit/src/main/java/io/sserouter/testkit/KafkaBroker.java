@@ -4,11 +4,15 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A real single-node KRaft broker (combined broker + controller) in this JVM, on random ports. */
 public final class KafkaBroker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final KafkaClusterTestKit cluster;
@@ -18,6 +22,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public static KafkaBroker start() {
+        keepTheJvmOnBrokerFailure();
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
@@ -50,6 +55,17 @@ public final class KafkaBroker implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start Kafka broker: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A broker in this JVM that fails fatally, for instance an I/O error on its log directory while the JVM shuts down
+     * after the last test, calls Kafka's {@code Exit.halt(1)}: the test JVM would then end with status 1 after every
+     * test passed, and the build fail ("Error occurred in starting fork"). Kafka's own tests replace these procedures
+     * the same way; the failure is still logged.
+     */
+    private static synchronized void keepTheJvmOnBrokerFailure() {
+        Exit.setHaltProcedure((status, message) -> LOG.warn("The in-process Kafka broker asked to halt the JVM with status {}: {}", status, message));
+        Exit.setExitProcedure((status, message) -> LOG.warn("The in-process Kafka broker asked to exit the JVM with status {}: {}", status, message));
     }
 
     public String bootstrapServers() {
