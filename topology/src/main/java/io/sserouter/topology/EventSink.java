@@ -1,6 +1,7 @@
 package io.sserouter.topology;
 
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * Where the topology's writes go: Redis in production ({@link RedisSink}); an in-memory Redis running the same
@@ -23,6 +24,15 @@ public interface EventSink extends AutoCloseable {
 
     /** Performs every write of the batch, in order. */
     Outcome write(List<SinkWrite> batch) throws UnavailableException;
+
+    /**
+     * Where batches are written from. The default writes on the caller's thread, so a flush returns with the batch
+     * written: what a test driving the topology step by step wants. The Redis sink writes on threads of its own, so a
+     * stream thread goes on processing while Redis works.
+     */
+    default Executor sender() {
+        return Runnable::run;
+    }
 
     /** Marks the pipeline alive at {@code nowMillis} (kept {@link #HEARTBEAT_TTL_SECONDS}). */
     void heartbeat(long nowMillis);

@@ -5,6 +5,11 @@ import io.sserouter.contract.RedisScript;
 import io.sserouter.config.RedisSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClusterClient;
@@ -30,6 +35,7 @@ public final class RedisSink implements EventSink {
     private volatile String publishOnceSha;
     private volatile String userLogSha;
     private final ReplicaGuard replicas;
+    private final ExecutorService sender;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -42,6 +48,18 @@ public final class RedisSink implements EventSink {
         this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
         this.replicas = new ReplicaGuard(client, redis.acks());
+        // each processor has at most one batch in flight; a thread per stream thread, and one more, keeps them moving
+        AtomicInteger threads = new AtomicInteger();
+        this.sender = Executors.newFixedThreadPool(settings.threads() + 1, runnable -> {
+            Thread thread = new Thread(runnable, "sse-router-redis-writer-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Override
+    public Executor sender() {
+        return sender;
     }
 
     /** Performs every write of the batch, in order, in one round trip (a benchmark baseline makes the same writes). */
@@ -163,6 +181,12 @@ public final class RedisSink implements EventSink {
 
     @Override
     public void close() {
+        sender.shutdown();
+        try {
+            sender.awaitTermination(settings.redisMaxBlock().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         client.close();
     }
 }

@@ -3,15 +3,22 @@ package io.sserouter.topology;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The writes a processor has made safe in its store and not yet sent to Redis, and their sending in one pipeline.
- * While Redis is unreachable it retries with backoff, but for at most {@code redisMaxBlock} per flush, so the
- * stream thread keeps polling Kafka and stays in its group; the writes wait, and a caller that flushes on a full
- * batch slows intake to the retry pace.
+ * A batch is sent on the sink's sender, so the stream thread goes on processing while Redis works; at most one batch
+ * is in flight, so a batch is sent only once the one before it is written, which keeps each execution's writes in
+ * seq order (a later seq written first would make Redis refuse the earlier one). Acknowledgements are handed over on
+ * the stream thread, at the next flush. While Redis is unreachable the batch is retried with backoff, but the
+ * stream thread waits for it at most {@code redisMaxBlock} per flush, so it keeps polling Kafka and stays in its
+ * group; the writes wait, and a caller that flushes on a full batch slows intake to the retry pace.
  */
 final class RedisWriter {
     private static final Logger LOG = LoggerFactory.getLogger(RedisWriter.class);
@@ -23,7 +30,11 @@ final class RedisWriter {
     private final EventSink sink;
     private final TopologySettings settings;
     private final TopologyMetrics metrics;
-    private final List<SinkWrite> waiting = new ArrayList<>();
+    private List<SinkWrite> waiting = new ArrayList<>();
+    /** The batch being sent, and whether Redis has all of it; null when none is. */
+    private List<SinkWrite> sending;
+    private CompletableFuture<Boolean> sent;
+    private volatile boolean closed;
     private Duration backoff = MIN_BACKOFF;
     private long failingSince;
     private long lastWarning;
@@ -44,29 +55,67 @@ final class RedisWriter {
         return waiting.size();
     }
 
-    /** Sends what waits; once Redis has all of it (written now or already there), tells {@code acknowledged} and forgets it. */
+    /**
+     * Sends what waits, once the batch in flight is written (waiting for it at most {@code redisMaxBlock}). Tells
+     * {@code acknowledged}, on this thread, of every batch Redis has (written or already there), and forgets it.
+     */
     void flush(Consumer<List<SinkWrite>> acknowledged) {
-        if (!waiting.isEmpty() && write(waiting)) {
-            acknowledged.accept(waiting);
-            forget();
+        if (sending != null && !settle(acknowledged, settings.redisMaxBlock())) {
+            return; // still retrying: the writes wait, in order, behind it
         }
-    }
-
-    /** One last attempt, without telling anyone: the caller's store may be gone, and what it lists is written again. */
-    void close() {
         if (!waiting.isEmpty()) {
-            write(waiting);
+            List<SinkWrite> batch = waiting;
+            waiting = new ArrayList<>();
+            sending = batch;
+            sent = CompletableFuture.supplyAsync(() -> write(batch, settings.redisMaxBlock()), sink.sender());
+            settle(acknowledged, Duration.ZERO); // a sender on this thread has written it already
         }
-        forget();
     }
 
-    private void forget() {
-        metrics.pending(-waiting.size());
+    /** Waits up to {@code patience} for the batch in flight; true once none is (acknowledged, or put back to wait). */
+    private boolean settle(Consumer<List<SinkWrite>> acknowledged, Duration patience) {
+        boolean written;
+        try {
+            written = sent.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            written = false; // write() catches what a sink throws; this would be an Error, and the batch is kept
+        }
+        List<SinkWrite> batch = sending;
+        sending = null;
+        sent = null;
+        if (written) {
+            acknowledged.accept(batch);
+            metrics.pending(-batch.size());
+        } else {
+            batch.addAll(waiting); // first again, so nothing overtakes it
+            waiting = batch;
+        }
+        return true;
+    }
+
+    /**
+     * Waits for the batch in flight, then makes one last attempt at what waits, without telling anyone: the caller's
+     * store may be gone, and what it lists is written again by whichever instance restores it.
+     */
+    void close() {
+        if (sending != null) {
+            settle(batch -> { }, settings.redisMaxBlock());
+        }
+        closed = true;
+        if (sending == null && !waiting.isEmpty()) {
+            write(waiting, settings.redisMaxBlock());
+        }
+        metrics.pending(-(waiting.size() + (sending == null ? 0 : sending.size())));
         waiting.clear();
     }
 
-    private boolean write(List<SinkWrite> batch) {
-        long deadline = System.nanoTime() + settings.redisMaxBlock().toNanos();
+    private boolean write(List<SinkWrite> batch, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             try {
                 long start = System.nanoTime();
@@ -79,7 +128,7 @@ final class RedisWriter {
                 return true;
             } catch (EventSink.UnavailableException | RuntimeException e) {
                 failed(e, batch.size());
-                if (System.nanoTime() + backoff.toNanos() > deadline) {
+                if (closed || System.nanoTime() + backoff.toNanos() > deadline) {
                     return false;
                 }
                 sleep(backoff);

@@ -1,0 +1,143 @@
+package io.sserouter.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stream thread hands a batch to the sink's sender and goes on; the next batch leaves only once Redis has the one
+ * before it, and a batch Redis could not take is sent again ahead of everything added since, so each execution's
+ * writes reach Redis in seq order and each is acknowledged once.
+ */
+class RedisWriterTest {
+    private final ExecutorService sender = Executors.newSingleThreadExecutor();
+    private final List<List<Long>> sent = new CopyOnWriteArrayList<>();
+    private final List<Long> acknowledged = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        sender.shutdownNow();
+    }
+
+    private static SinkWrite write(long seq) {
+        return new SinkWrite(SinkWrite.Kind.EXECUTION, "x", seq, "id:" + seq, "t/0/" + seq, "{}", "{}", false);
+    }
+
+    private RedisWriter writer(Sink sink, int maxBlockMillis) {
+        TopologySettings settings = TopologySettings.fromEnv(Map.of("SSE_REDIS_MAX_BLOCK_MS", String.valueOf(maxBlockMillis)));
+        return new RedisWriter("test", sink, settings, new TopologyMetrics(new SimpleMeterRegistry()));
+    }
+
+    private void flush(RedisWriter writer) {
+        writer.flush(batch -> batch.forEach(w -> acknowledged.add(w.seq())));
+    }
+
+    @Test
+    void theStreamThreadDoesNotWaitForRedisAndTheNextBatchWaitsForTheOneBefore() throws Exception {
+        CountDownLatch redisBusy = new CountDownLatch(1);
+        RedisWriter writer = writer(new Sink(batch -> redisBusy.await()), 60_000);
+        writer.add(write(1));
+        // a flush that waited for Redis would block for SSE_REDIS_MAX_BLOCK_MS, a minute
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> flush(writer), "flush returns while Redis is still writing");
+        assertEquals(List.of(), acknowledged, "nothing acknowledged before Redis has it");
+
+        writer.add(write(2));
+        List<List<Long>> sentWhileBusy = new CopyOnWriteArrayList<>();
+        new Thread(() -> {
+            sleep(300);
+            sentWhileBusy.addAll(sent);
+            redisBusy.countDown();
+        }).start();
+        flush(writer); // waits for batch 1, then sends 2
+        flush(writer);
+        assertEquals(List.of(List.of(1L)), sentWhileBusy, "2 is not sent while 1 is being written");
+        assertEquals(List.of(List.of(1L), List.of(2L)), sent);
+        assertEquals(List.of(1L, 2L), acknowledged);
+        assertEquals(0, writer.waiting());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aBatchRedisCouldNotTakeGoesAgainAheadOfLaterWrites() {
+        AtomicInteger failures = new AtomicInteger(20); // longer than SSE_REDIS_MAX_BLOCK_MS of backoff
+        RedisWriter writer = writer(new Sink(batch -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new EventSink.UnavailableException(new IllegalStateException("Redis down"));
+            }
+        }), 200);
+        writer.add(write(1));
+        writer.add(write(2));
+        flush(writer);
+        writer.add(write(3));
+        flush(writer); // waits for the first attempt, which gives up: 1 and 2 go again, with 3 behind them
+        assertEquals(List.of(), acknowledged);
+
+        failures.set(0);
+        for (int i = 0; i < 20 && acknowledged.size() < 3; i++) {
+            flush(writer);
+        }
+        assertEquals(List.of(1L, 2L, 3L), acknowledged, "each write acknowledged once, in order");
+        assertTrue(sent.size() >= 2, "sent again after the failure: " + sent);
+        for (List<Long> attempt : sent) {
+            assertTrue(attempt.equals(List.of(1L, 2L)) || attempt.equals(List.of(1L, 2L, 3L)), "3 never goes before 1 and 2: " + sent);
+        }
+    }
+
+    /** Records each attempt, then behaves as {@code redis} says; sends from a thread of its own, as the Redis sink does. */
+    private final class Sink implements EventSink {
+        private final Behaviour redis;
+
+        Sink(Behaviour redis) {
+            this.redis = redis;
+        }
+
+        @Override
+        public Outcome write(List<SinkWrite> batch) throws UnavailableException {
+            sent.add(batch.stream().map(SinkWrite::seq).toList());
+            try {
+                redis.write(batch);
+            } catch (InterruptedException e) {
+                throw new UnavailableException(e);
+            }
+            return new Outcome(batch.size(), 0, 0);
+        }
+
+        @Override
+        public java.util.concurrent.Executor sender() {
+            return sender;
+        }
+
+        @Override
+        public void heartbeat(long nowMillis) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private interface Behaviour {
+        void write(List<SinkWrite> batch) throws EventSink.UnavailableException, InterruptedException;
+    }
+}
