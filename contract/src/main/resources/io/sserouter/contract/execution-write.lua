@@ -3,10 +3,11 @@
 -- nothing. Every key is the execution's (its owner's log is written by user-log-append.lua, a separate call).
 -- KEYS: log, status, channel.
 -- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms.
--- The snapshot check also covers a log that has already expired: an old seq never rewinds the snapshot.
--- Returns 1 when written, 0 when already present.
+-- While the log exists, Redis itself refuses an id not above its last; once the log has expired, the snapshot's
+-- last_seq is checked instead (decoding it on every write would cost a third of the script), so an old seq never
+-- rewinds the snapshot. Returns 1 when written, 0 when already present.
 local seq = tonumber(ARGV[1])
-local current = redis.call('GET', KEYS[2])
+local current = redis.call('EXISTS', KEYS[1]) == 0 and redis.call('GET', KEYS[2])
 if current then
   local ok, snapshot = pcall(cjson.decode, current)
   if ok and type(snapshot) == 'table' and tonumber(snapshot['last_seq']) and tonumber(snapshot['last_seq']) >= seq then

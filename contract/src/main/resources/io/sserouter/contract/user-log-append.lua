@@ -10,12 +10,13 @@
 -- Entry ids are {ms}-{n}, never below the last one (a clock that steps back reuses the last ms).
 -- Publishes '{id} {prev} {envelope}'. Returns 1 when appended, 0 when already present.
 local seq = tonumber(ARGV[1])
-local appended = tonumber(redis.call('GET', KEYS[3]) or '0')
+local found = redis.call('MGET', KEYS[3], KEYS[2])
+local appended = tonumber(found[1] or '0')
 if appended and appended >= seq then return 0 end
 local ms = ARGV[4]
 local id, prev
 if ARGV[5] ~= '0' then
-  prev = redis.call('GET', KEYS[2]) or '0-0'
+  prev = found[2] or '0-0'
   local prevMs, prevN = string.match(prev, '^(%d+)-(%d+)$')
   if prevMs == nil or tonumber(ARGV[4]) > tonumber(prevMs) then
     id = ARGV[4] .. '-0'

@@ -26,6 +26,7 @@ final class RedisCommands {
         String name = args.get(0).toUpperCase(Locale.ROOT);
         return switch (name) {
             case "GET" -> string(arg(args, 1));
+            case "MGET" -> mget(args.subList(1, args.size()));
             case "SET" -> set(args);
             case "DEL" -> args.subList(1, args.size()).stream().filter(redis::remove).count();
             case "EXISTS" -> args.subList(1, args.size()).stream().filter(k -> redis.slot(k) != null).count();
@@ -61,6 +62,19 @@ final class RedisCommands {
             case "ZREMRANGEBYRANK" -> zremrangebyrank(arg(args, 1), integer(arg(args, 2)), integer(arg(args, 3)));
             default -> throw new RedisError("ERR unknown command '" + args.get(0) + "' (not modelled by InMemoryRedis)");
         };
+    }
+
+    /** As Redis: nil for a key that is missing or not a string (MGET never replies WRONGTYPE). */
+    private List<String> mget(List<String> keys) {
+        if (keys.isEmpty()) {
+            throw new RedisError("ERR wrong number of arguments for 'mget' command");
+        }
+        List<String> values = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            InMemoryRedis.Slot slot = redis.slot(key);
+            values.add(slot != null && slot.value instanceof String text ? text : null);
+        }
+        return values;
     }
 
     String string(String key) {
