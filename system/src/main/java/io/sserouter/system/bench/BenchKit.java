@@ -1,6 +1,7 @@
 package io.sserouter.system.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -111,7 +112,15 @@ final class BenchKit {
         return sortedNanos.get((int) Math.min(sortedNanos.size() - 1, Math.ceil(p * sortedNanos.size()) - 1)) / 1e6;
     }
 
-    /** CPU time of this JVM's threads, grouped by what they belong to (all parts run in this one process). */
+    /** Child processes whose CPU time counts as a component of their own (e.g. the Redis server). */
+    private static final Map<String, Long> CHILD_PROCESSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Counts the CPU time of process {@code pid} as the component {@code name} in {@link #cpuByComponent}. */
+    static void countCpuOf(String name, long pid) {
+        CHILD_PROCESSES.put(name, pid);
+    }
+
+    /** CPU time of this JVM's threads, grouped by what they belong to, and of the child processes counted apart. */
     static Map<String, Long> cpuByComponent() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Map<String, Long> out = new TreeMap<>();
@@ -125,6 +134,7 @@ final class BenchKit {
                     : name.contains("StreamThread") && name.contains("consumer") ? "streams consumer I/O"
                     : name.contains("StreamThread") ? "stream threads"
                     : name.startsWith("raw-pipe") ? "raw pipe threads"
+                    : name.startsWith("sse-router-redis-writer") ? "Redis writers"
                     : name.contains("kafka-producer-network-thread") ? "bench producer"
                     : name.contains("bench-subscriber") ? "bench subscriber"
                     : name.equals("main") ? "bench main"
@@ -133,6 +143,13 @@ final class BenchKit {
                     : "other";
             out.merge(component, Math.max(0, cpu), Long::sum);
         }
+        CHILD_PROCESSES.forEach((component, pid) -> {
+            try {
+                out.put(component, ProcStats.cpuTicks(List.of(pid)) * 10_000_000L); // ticks of 10 ms
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
         return out;
     }
 

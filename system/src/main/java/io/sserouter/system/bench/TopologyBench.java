@@ -18,6 +18,10 @@ import org.apache.kafka.common.TopicPartition;
  * guarantee and each thread count asked for, a backlog of events is written to fresh source topics and the
  * topology is measured on it by {@link PublishMeter} (drain events/s, then produce-to-publish latency at a fixed rate).
  *
+ * <p>The first configuration is also measured without the owner's log ({@code SSE_USER_LOG=false}), in rounds
+ * alternated with rounds with it ({@code --log-rounds} pairs, drain only), and the medians are compared: on a
+ * shared machine one round pair alone swings by a third either way.
+ *
  * <p>On the first backlog, the {@link RawPipe} baseline (plain consumers making the same Redis writes) is measured
  * the same way for each of {@code --raw-threads}, each as its own consumer group over the same topics and records,
  * writing under its own Redis prefix of the same Redis; the topology's figures are then given as a ratio of the raw
@@ -44,11 +48,14 @@ public final class TopologyBench {
         List<Integer> rawThreads = BenchKit.integers(opts.getOrDefault("raw-threads", "1,2,4"));
         List<String> guarantees = List.of(opts.getOrDefault("guarantees", "exactly_once_v2,at_least_once").split(","));
         long warmup = Long.parseLong(opts.getOrDefault("warmup", "30000"));
+        int logRounds = Integer.parseInt(opts.getOrDefault("log-rounds", "2"));
+        LogCost logCost = null;
 
         List<Result> results = new ArrayList<>();
         List<Result> raw = new ArrayList<>();
         try (KafkaBroker kafka = KafkaBroker.start(); RedisProcess redis = RedisProcess.start();
              KafkaProducer<String, byte[]> producer = BenchKit.producer(kafka.bootstrapServers())) {
+            BenchKit.countCpuOf("Redis server", redis.pid());
             int run = 0;
             if (warmup > 0) { // the first round in a JVM runs cold (JIT, RocksDB, page cache): not a figure to report
                 System.out.printf("== warm-up round (%d events, not reported)%n", warmup);
@@ -60,13 +67,18 @@ public final class TopologyBench {
                     Backlog backlog = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
                     results.add(topology(kafka, redis, producer, backlog, guarantee, t, partitions, rate, latencySeconds, true));
                     if (run == 1) {
-                        // The same backlog without the owner's log (the user stream's source), then with it again: the
-                        // first full round on a fresh broker runs slower, so the pair is measured with, without, with.
-                        Backlog without = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
-                        results.add(topology(kafka, redis, producer, without, guarantee, t, partitions, rate, latencySeconds, false));
-                        Backlog again = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
-                        Result repeat = topology(kafka, redis, producer, again, guarantee, t, partitions, rate, latencySeconds, true);
-                        results.add(new Result("topology (again)", repeat.guarantee(), repeat.threads(), repeat.figures()));
+                        // The owner's log (the user stream's source) against none, in rounds ordered without-with,
+                        // with-without, ... so that neither always runs in the slower early rounds (the round above,
+                        // the first on this broker, is slower still and left out); medians compared.
+                        List<Result> with = new ArrayList<>();
+                        List<Result> without = new ArrayList<>();
+                        for (int round = 0; round < 2 * logRounds; round++) {
+                            boolean userLog = round % 4 == 1 || round % 4 == 2;
+                            Backlog next = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
+                            Result r = topology(kafka, redis, producer, next, guarantee, t, partitions, rate, 0, userLog);
+                            (userLog ? with : without).add(r);
+                        }
+                        logCost = new LogCost(with, without);
                         for (int rt : rawThreads) {
                             raw.add(rawPipe(kafka, redis, producer, backlog, rt, partitions, rate, latencySeconds));
                         }
@@ -74,7 +86,7 @@ public final class TopologyBench {
                 }
             }
         }
-        report(results, raw, opts.getOrDefault("results", "bench/results"));
+        report(results, raw, logCost, opts.getOrDefault("results", "bench/results"));
         System.exit(0);
     }
 
@@ -150,7 +162,42 @@ public final class TopologyBench {
         return env;
     }
 
-    private static void report(List<Result> results, List<Result> raw, String resultsDir) throws Exception {
+    /** The first configuration's rounds with the owner's log and without it. */
+    private record LogCost(List<Result> with, List<Result> without) {
+        static double median(List<Result> rounds) {
+            double[] sorted = rounds.stream().mapToDouble(r -> r.figures().eventsPerSecond()).sorted().toArray();
+            return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        }
+
+        Result medianRow(List<Result> rounds, String label) {
+            Result first = rounds.get(0);
+            PublishMeter.Figures f = first.figures();
+            double eps = median(rounds);
+            return new Result(label, first.guarantee(), first.threads(), new PublishMeter.Figures(f.events(), f.events() / eps, eps,
+                    Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN));
+        }
+
+        void print() {
+            System.out.println();
+            System.out.println("The owner's log (SSE_USER_LOG) against none, same backlog size, rounds alternated; goal: at most 10 % fewer events/s");
+            System.out.println();
+            System.out.println("| configuration | rounds | events/s per round | median events/s |");
+            System.out.println("|---|---|---|---|");
+            for (List<Result> rounds : List.of(with, without)) {
+                System.out.printf("| %s | %d | %s | %.0f |%n", rounds == with ? "with the owner's log" : "without", rounds.size(),
+                        rounds.stream().map(r -> String.format("%.0f", r.figures().eventsPerSecond())).collect(java.util.stream.Collectors.joining(", ")),
+                        median(rounds));
+            }
+            System.out.printf("%nWith the owner's log: %+.1f %% events/s against without (medians).%n", 100 * (median(with) / median(without) - 1));
+        }
+    }
+
+    private static void report(List<Result> results, List<Result> raw, LogCost logCost, String resultsDir) throws Exception {
+        if (logCost != null) {
+            logCost.print();
+            results.add(1, logCost.medianRow(logCost.with(), "topology, median of rounds"));
+            results.add(2, logCost.medianRow(logCost.without(), "topology without owner's log, median of rounds"));
+        }
         List<Result> all = new ArrayList<>(results);
         all.addAll(raw);
         System.out.println();
