@@ -21,9 +21,14 @@ public final class ExecutionRelay extends Relay {
 
     /** @param resumeAfter the client's Last-Event-ID, null for a fresh connect */
     public ExecutionRelay(String executionId, Long resumeAfter, Principal principal, StreamDeps deps) {
-        super(deps, List.of(deps.store().keys().execChannel(executionId)));
+        super(deps);
         this.executionId = executionId;
         this.cursor = new ExecutionCursor(executionId, resumeAfter, principal, deps, new Output());
+    }
+
+    @Override
+    protected List<String> channels() {
+        return List.of(store.keys().execChannel(executionId));
     }
 
     /** Relays to {@code sink}, starting from the snapshot read after the subscription (null: no event exists yet). */

@@ -25,7 +25,7 @@ public final class ExecutionSetRelay extends Relay {
 
     /** @param resumeAfter the client's cursor, one position per execution (null entries: nothing seen), or null when fresh */
     public ExecutionSetRelay(List<String> executionIds, List<Long> resumeAfter, Principal principal, StreamDeps deps) {
-        super(deps, executionIds.stream().map(deps.store().keys()::execChannel).toList());
+        super(deps);
         List<Member> all = new ArrayList<>(executionIds.size());
         for (int i = 0; i < executionIds.size(); i++) {
             all.add(new Member(executionIds.get(i), resumeAfter == null ? null : resumeAfter.get(i), principal, deps));
@@ -40,6 +40,11 @@ public final class ExecutionSetRelay extends Relay {
                 members.get(i).cursor.start(snapshots.get(i));
             }
         });
+    }
+
+    @Override
+    protected List<String> channels() {
+        return members.stream().map(member -> store.keys().execChannel(member.executionId)).toList();
     }
 
     @Override

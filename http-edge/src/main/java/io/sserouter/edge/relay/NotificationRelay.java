@@ -11,9 +11,16 @@ import java.util.List;
  */
 public final class NotificationRelay extends Relay {
     private final LatestBroadcasts latest = new LatestBroadcasts();
+    private final String userId;
 
     public NotificationRelay(String userId, StreamDeps deps) {
-        super(deps, List.of(deps.store().keys().notifications(userId), deps.store().keys().broadcast()));
+        super(deps);
+        this.userId = userId;
+    }
+
+    @Override
+    protected List<String> channels() {
+        return List.of(store.keys().notifications(userId), store.keys().broadcast());
     }
 
     public void start(SseSink sink) {

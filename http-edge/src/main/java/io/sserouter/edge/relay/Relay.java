@@ -28,25 +28,30 @@ public abstract class Relay implements EventStore.Listener {
     protected final EventStore store;
     protected final EdgeMetrics metrics;
     private final ScheduledExecutorService timers;
-    private final List<String> channels;
     private final SerialInbox inbox;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Set<ScheduledFuture<?>> pendingTimers = ConcurrentHashMap.newKeySet();
     private volatile SseSink sink;
 
-    protected Relay(StreamDeps deps, List<String> channels) {
+    protected Relay(StreamDeps deps) {
         this.store = deps.store();
         this.metrics = deps.metrics();
         this.timers = deps.timers();
-        this.channels = List.copyOf(channels);
         this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), () -> {
             metrics.failure();
             close();
         });
     }
 
+    /**
+     * The stream's channels, in the order {@link #listener} numbers them. Named anew when needed rather than kept:
+     * the subscriber holds each channel's name once for all the streams on it.
+     */
+    protected abstract List<String> channels();
+
     /** Subscribes every channel of the stream, each confirmed by Redis; when one fails, none stays subscribed. */
     public final void subscribe() throws EventStore.UnavailableException {
+        List<String> channels = channels();
         List<Integer> done = new ArrayList<>();
         try {
             for (int i = 0; i < channels.size(); i++) {
@@ -213,6 +218,7 @@ public abstract class Relay implements EventStore.Listener {
         }
         // cancelled, not left queued: a queued timer would keep the closed stream reachable until it fired
         pendingTimers.forEach(timer -> timer.cancel(false));
+        List<String> channels = channels();
         for (int i = 0; i < channels.size(); i++) {
             store.unsubscribe(channels.get(i), listener(i));
         }

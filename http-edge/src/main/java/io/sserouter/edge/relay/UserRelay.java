@@ -41,10 +41,14 @@ public final class UserRelay extends Relay {
     private final LatestBroadcasts latest = new LatestBroadcasts();
 
     public UserRelay(String userId, StreamDeps deps) {
-        super(deps, List.of(deps.store().keys().userChannel(userId), deps.store().keys().notifications(userId),
-                deps.store().keys().broadcast()));
+        super(deps);
         this.userId = userId;
         this.pipeline = deps.pipeline();
+    }
+
+    @Override
+    protected List<String> channels() {
+        return List.of(store.keys().userChannel(userId), store.keys().notifications(userId), store.keys().broadcast());
     }
 
     /**
