@@ -1,0 +1,118 @@
+package io.sserouter.topology;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How execution events reach their sequencer, decided once at start.
+ *
+ * <p>{@link Path#REPARTITION}: every event is keyed by execution id and written to the {@code unified} repartition
+ * topic, whose readers sequence it. Works whatever the source topics' partition counts, but under exactly-once an
+ * event becomes readable there only when the writing task commits: most of the latency.
+ *
+ * <p>{@link Path#DIRECT}: when every execution source topic has the same partition count, Kafka Streams gives task
+ * {@code p} partition {@code p} of each of them, and a producer keying by execution id with the default partitioner
+ * puts all of an execution's events on the same partition number of every topic. Task {@code p} then sequences them
+ * where they are read. A record found on another partition than its execution's (keyed differently, or a custom
+ * partitioner) goes through the same {@code unified} topic, with the same partition count and keyed by execution id,
+ * which the same task reads: it still reaches the one sequencer of its execution, and only it.
+ *
+ * @param path       the path taken
+ * @param partitions partitions of the {@code unified} topic; on the direct path, the source topics' partition count
+ */
+public record Routing(Path path, int partitions) {
+    private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
+
+    public enum Path { DIRECT, REPARTITION }
+
+    public static final String AUTO = "auto";
+    public static final String DIRECT = "direct";
+    public static final String REPARTITION = "repartition";
+
+    public Routing {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be positive: " + partitions);
+        }
+    }
+
+    public static Routing direct(int partitions) {
+        return new Routing(Path.DIRECT, partitions);
+    }
+
+    public static Routing repartitioned(int partitions) {
+        return new Routing(Path.REPARTITION, partitions);
+    }
+
+    public boolean isDirect() {
+        return path == Path.DIRECT;
+    }
+
+    /** The partition Kafka's default partitioner gives a record keyed by this execution id (a UTF-8 string key). */
+    public static int partitionOf(String executionId, int partitions) {
+        return Utils.toPositive(Utils.murmur2(executionId.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /** Whether an event read from {@code partition} is on its execution's partition, where it may be sequenced. */
+    boolean placed(String executionId, int partition) {
+        return partitionOf(executionId, partitions) == partition;
+    }
+
+    /**
+     * The path for these settings: {@code SSE_ROUTING=repartition} always repartitions; {@code direct} requires
+     * co-partitioned execution topics and refuses to start without; {@code auto} goes direct when they are and
+     * repartitions otherwise (or when a topic does not exist yet, which Kafka Streams then reports).
+     */
+    static Routing resolve(TopologySettings settings) throws InterruptedException, TimeoutException {
+        Routing repartitioned = repartitioned(settings.partitions());
+        if (settings.routing().equals(REPARTITION)) {
+            LOG.info("Execution events repartitioned through 'unified' ({} partitions): SSE_ROUTING=repartition", settings.partitions());
+            return repartitioned;
+        }
+        Map<String, Integer> counts = partitionCounts(settings);
+        boolean coPartitioned = counts.size() == settings.executionTopics().size() && counts.values().stream().distinct().count() == 1;
+        if (coPartitioned) {
+            Routing direct = direct(counts.values().iterator().next());
+            LOG.info("Execution events sequenced where they are read: the execution topics share {} partitions ({}); "
+                    + "records on another partition than their execution id's go through 'unified'", direct.partitions(), counts);
+            return direct;
+        }
+        if (settings.routing().equals(DIRECT)) {
+            throw new IllegalStateException("SSE_ROUTING=direct needs every execution topic to exist with the same partition count, found "
+                    + counts + "; set SSE_ROUTING=auto or repartition, or give the topics the same partition count");
+        }
+        LOG.info("Execution events repartitioned through 'unified' ({} partitions): the execution topics are not co-partitioned {}",
+                settings.partitions(), counts);
+        return repartitioned;
+    }
+
+    /** Partition count of each execution topic that exists. */
+    private static Map<String, Integer> partitionCounts(TopologySettings settings) throws InterruptedException, TimeoutException {
+        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
+        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Map<String, Integer> counts = new TreeMap<>();
+        try (Admin admin = Admin.create(config)) {
+            for (String topic : settings.executionTopics()) {
+                try {
+                    TopicDescription description = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+                    counts.put(topic, description.partitions().size());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+}
