@@ -19,6 +19,7 @@ public final class Catalogue {
     /** Direct path: events on their execution's partition, and the others, which are rerouted through 'unified'. */
     public static final String PLACED = "placed-executions";
     public static final String MISPLACED = "misplaced-executions";
+    public static final String COUNT_REROUTED = "count-rerouted";
     public static final String MERGE_REROUTED = "merge-rerouted";
     public static final String SEQUENCE = "sequence-executions";
     public static final String STAMP_NOTIFICATIONS = "stamp-notifications";

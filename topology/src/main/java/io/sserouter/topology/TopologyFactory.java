@@ -64,6 +64,7 @@ public final class TopologyFactory {
             // p. It is stamped before, so a record sent there twice (at-least-once, after a crash) is a known repeat.
             KStream<String, Inbound> rerouted = keyed
                     .filterNot((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.MISPLACED))
+                    .peek((id, event) -> metrics.rerouted(), Named.as(Catalogue.COUNT_REROUTED))
                     .repartition(unified);
             sequenced = keyed
                     .filter((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.PLACED))
