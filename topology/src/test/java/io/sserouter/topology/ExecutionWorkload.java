@@ -62,6 +62,13 @@ final class ExecutionWorkload {
     /** Keyed by execution id, default partitioner: what producers usually do. */
     static final Keying BY_EXECUTION = (id, step, event) -> event.record();
 
+    /**
+     * Keyed by something else than the execution id (here an owner), default partitioner: all of an execution's
+     * records of one topic still share a partition, but rarely its execution id's.
+     */
+    static final Keying BY_OWNER = (id, step, event) ->
+            new ProducerRecord<>(event.topic(), "owner-" + (id.hashCode() & 7), event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
     /** Sends event {@code step} of execution {@code id}, keyed by execution id as producers usually do. */
     void send(KafkaProducer<String, byte[]> producer, String id, int step) {
         send(producer, id, step, BY_EXECUTION);
