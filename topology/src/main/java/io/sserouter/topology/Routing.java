@@ -1,6 +1,7 @@
 package io.sserouter.topology;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -70,8 +71,9 @@ public record Routing(Path path, int partitions) {
 
     /**
      * The path for these settings: {@code SSE_ROUTING=repartition} always repartitions; {@code direct} requires
-     * co-partitioned execution topics and refuses to start without; {@code auto} goes direct when they are and
-     * repartitions otherwise (or when a topic does not exist yet, which Kafka Streams then reports).
+     * co-partitioned execution topics, and internal topics (if any) with as many partitions, and refuses to start
+     * without; {@code auto} goes direct when both hold and repartitions otherwise (also when a topic does not exist
+     * yet, which Kafka Streams then reports).
      */
     static Routing resolve(TopologySettings settings) throws InterruptedException, TimeoutException {
         Routing repartitioned = repartitioned(settings.partitions());
@@ -79,13 +81,27 @@ public record Routing(Path path, int partitions) {
             LOG.info("Execution events repartitioned through 'unified' ({} partitions): SSE_ROUTING=repartition", settings.partitions());
             return repartitioned;
         }
-        Map<String, Integer> counts = partitionCounts(settings);
+        Map<String, Integer> counts = partitionCounts(settings, settings.executionTopics());
         boolean coPartitioned = counts.size() == settings.executionTopics().size() && counts.values().stream().distinct().count() == 1;
         if (coPartitioned) {
             Routing direct = direct(counts.values().iterator().next());
-            LOG.info("Execution events sequenced where they are read: the execution topics share {} partitions ({}); "
-                    + "records on another partition than their execution id's go through 'unified'", direct.partitions(), counts);
-            return direct;
+            // State of an earlier run over another partition count (the repartitioned path with SSE_PARTITIONS, or
+            // the topics had other counts): its executions are spread over partitions by that count, not this one.
+            Map<String, Integer> internal = partitionCounts(settings,
+                    List.of(settings.applicationId() + "-" + Catalogue.UNIFIED + "-repartition", settings.applicationId() + "-" + Catalogue.STATUS_STORE + "-changelog"));
+            internal.values().removeIf(count -> count == direct.partitions());
+            if (internal.isEmpty()) {
+                LOG.info("Execution events sequenced where they are read: the execution topics share {} partitions ({}); "
+                        + "records on another partition than their execution id's go through 'unified'", direct.partitions(), counts);
+                return direct;
+            }
+            if (settings.routing().equals(DIRECT)) {
+                throw new IllegalStateException("SSE_ROUTING=direct needs the internal topics to have the execution topics' " + direct.partitions()
+                        + " partitions, found " + internal + "; see the operations guide on switching the routing path");
+            }
+            LOG.warn("Execution events repartitioned through 'unified' ({} partitions): the execution topics share {} partitions, but this "
+                    + "pool's internal topics have other counts {}", settings.partitions(), direct.partitions(), internal);
+            return repartitioned;
         }
         if (settings.routing().equals(DIRECT)) {
             throw new IllegalStateException("SSE_ROUTING=direct needs every execution topic to exist with the same partition count, found "
@@ -96,15 +112,15 @@ public record Routing(Path path, int partitions) {
         return repartitioned;
     }
 
-    /** Partition count of each execution topic that exists. */
-    private static Map<String, Integer> partitionCounts(TopologySettings settings) throws InterruptedException, TimeoutException {
+    /** Partition count of each of these topics that exists. */
+    private static Map<String, Integer> partitionCounts(TopologySettings settings, List<String> topics) throws InterruptedException, TimeoutException {
         Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
         config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         Map<String, Integer> counts = new TreeMap<>();
         try (Admin admin = Admin.create(config)) {
-            for (String topic : settings.executionTopics()) {
+            for (String topic : topics) {
                 try {
-                    TopicDescription description = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
                     counts.put(topic, description.partitions().size());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {

@@ -140,4 +140,31 @@ class DirectRoutingTest {
             assertEquals(0.0, app.metrics().reroutedCount(), "nothing is 'misplaced' on the repartitioned path");
         }
     }
+
+    /**
+     * A pool that ran the repartitioned path with SSE_PARTITIONS other than the execution topics' count keeps it:
+     * its state is spread over SSE_PARTITIONS partitions, which the direct path could not read.
+     */
+    @Test
+    void aPoolWhoseStateHasAnotherPartitionCountKeepsTheRepartitionedPath() throws Exception {
+        String run = "direct-state-";
+        Map<String, String> env = RunEnv.of(run);
+        env.put("SSE_PARTITIONS", "8");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers()))) {
+            List<NewTopic> topics = new java.util.ArrayList<>();
+            for (String topic : TopologySettings.fromEnv(env).executionTopics()) {
+                topics.add(new NewTopic(topic, PARTITIONS, (short) 1));
+            }
+            topics.add(new NewTopic(run + "app-execution-status-changelog", 8, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+            admin.createTopics(topics).all().get();
+        }
+        Map<String, String> forced = new java.util.HashMap<>(env);
+        forced.put("SSE_ROUTING", "direct");
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TopologyApp.start(TopologySettings.fromEnv(forced)).close());
+        assertTrue(refused.getMessage().contains("execution-status-changelog=8"), refused.getMessage());
+        try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
+            assertEquals(Routing.repartitioned(8), app.routing());
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams accepts the existing changelog");
+        }
+    }
 }
