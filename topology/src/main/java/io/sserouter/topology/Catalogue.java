@@ -13,6 +13,9 @@ public final class Catalogue {
      */
     public static final String UNIFIED = "unified";
 
+    /** Topic {@code <application.id>-direct-routing-marker}: exists while the pool runs the direct path ({@link Routing}). */
+    public static final String DIRECT_MARKER = "direct-routing-marker";
+
     public static final String STAMP_EXECUTIONS = "stamp-executions";
     public static final String MERGE_EXECUTIONS = "merge-executions";
     public static final String KEY_BY_EXECUTION = "key-by-execution";

@@ -3,13 +3,16 @@ package io.sserouter.topology;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -70,62 +73,97 @@ public record Routing(Path path, int partitions) {
     }
 
     /**
-     * The path for these settings: {@code SSE_ROUTING=repartition} always repartitions; {@code direct} requires
-     * co-partitioned execution topics, and internal topics (if any) with as many partitions, and refuses to start
-     * without; {@code auto} goes direct when both hold and repartitions otherwise (also when a topic does not exist
-     * yet, which Kafka Streams then reports).
+     * The path for these settings, decided before Kafka Streams starts:
+     * <ul>
+     * <li>{@code repartition}: always; forgets that the pool ran the direct path (its marker topic).</li>
+     * <li>{@code direct}: requires co-partitioned execution topics, and internal topics (if any) with as many
+     * partitions; refuses to start without. Marks the pool as direct.</li>
+     * <li>{@code auto}: direct when both hold and the pool is new or marked direct; a pool that has state but no
+     * mark ran the repartitioned path (every release before this setting did) and keeps it, so that a rolling
+     * upgrade never runs both paths in one group. Repartitioned otherwise (also when a topic does not exist yet,
+     * which Kafka Streams then reports).</li>
+     * </ul>
+     * The mark is a topic, {@code <application.id>-direct-routing-marker}: it lives in Kafka with the state it
+     * describes, under the application id's prefix that Kafka Streams' own topics need permission for anyway.
      */
     static Routing resolve(TopologySettings settings) throws InterruptedException, TimeoutException {
         Routing repartitioned = repartitioned(settings.partitions());
-        if (settings.routing().equals(REPARTITION)) {
-            LOG.info("Execution events repartitioned through 'unified' ({} partitions): SSE_ROUTING=repartition", settings.partitions());
-            return repartitioned;
-        }
-        Map<String, Integer> counts = partitionCounts(settings, settings.executionTopics());
-        boolean coPartitioned = counts.size() == settings.executionTopics().size() && counts.values().stream().distinct().count() == 1;
-        if (coPartitioned) {
+        String unified = settings.applicationId() + "-" + Catalogue.UNIFIED + "-repartition";
+        String changelog = settings.applicationId() + "-" + Catalogue.STATUS_STORE + "-changelog";
+        String marker = settings.applicationId() + "-" + Catalogue.DIRECT_MARKER;
+        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
+        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        try (Admin admin = Admin.create(config)) {
+            Map<String, Integer> internal = partitionCounts(admin, List.of(unified, changelog, marker));
+            boolean markedDirect = internal.remove(marker) != null;
+            if (settings.routing().equals(REPARTITION)) {
+                if (markedDirect) {
+                    admin.deleteTopics(List.of(marker)).all().get(60, TimeUnit.SECONDS);
+                    LOG.info("This pool ran the direct path; SSE_ROUTING=repartition switches it (every instance must be stopped for that)");
+                }
+                LOG.info("Execution events repartitioned through 'unified' ({} partitions): SSE_ROUTING=repartition", settings.partitions());
+                return repartitioned;
+            }
+            Map<String, Integer> counts = partitionCounts(admin, settings.executionTopics());
+            boolean coPartitioned = counts.size() == settings.executionTopics().size() && counts.values().stream().distinct().count() == 1;
+            if (!coPartitioned) {
+                if (settings.routing().equals(DIRECT)) {
+                    throw new IllegalStateException("SSE_ROUTING=direct needs every execution topic to exist with the same partition count, found "
+                            + counts + "; set SSE_ROUTING=auto or repartition, or give the topics the same partition count");
+                }
+                if (markedDirect) {
+                    LOG.warn("This pool ran the direct path, but its execution topics are no longer co-partitioned {}", counts);
+                }
+                LOG.info("Execution events repartitioned through 'unified' ({} partitions): the execution topics are not co-partitioned {}",
+                        settings.partitions(), counts);
+                return repartitioned;
+            }
             Routing direct = direct(counts.values().iterator().next());
+            boolean ranRepartitioned = internal.containsKey(changelog) && !markedDirect;
             // State of an earlier run over another partition count (the repartitioned path with SSE_PARTITIONS, or
             // the topics had other counts): its executions are spread over partitions by that count, not this one.
-            Map<String, Integer> internal = partitionCounts(settings,
-                    List.of(settings.applicationId() + "-" + Catalogue.UNIFIED + "-repartition", settings.applicationId() + "-" + Catalogue.STATUS_STORE + "-changelog"));
             internal.values().removeIf(count -> count == direct.partitions());
-            if (internal.isEmpty()) {
-                LOG.info("Execution events sequenced where they are read: the execution topics share {} partitions ({}); "
-                        + "records on another partition than their execution id's go through 'unified'", direct.partitions(), counts);
-                return direct;
+            if (!internal.isEmpty()) {
+                if (settings.routing().equals(DIRECT)) {
+                    throw new IllegalStateException("SSE_ROUTING=direct needs the internal topics to have the execution topics' " + direct.partitions()
+                            + " partitions, found " + internal + "; see the operations guide on switching the routing path");
+                }
+                LOG.warn("Execution events repartitioned through 'unified' ({} partitions): the execution topics share {} partitions, but this "
+                        + "pool's internal topics have other counts {}", settings.partitions(), direct.partitions(), internal);
+                return repartitioned;
             }
-            if (settings.routing().equals(DIRECT)) {
-                throw new IllegalStateException("SSE_ROUTING=direct needs the internal topics to have the execution topics' " + direct.partitions()
-                        + " partitions, found " + internal + "; see the operations guide on switching the routing path");
+            if (ranRepartitioned && settings.routing().equals(AUTO)) {
+                LOG.info("Execution events repartitioned through 'unified' ({} partitions): this pool ran the repartitioned path; the execution "
+                        + "topics share {} partitions, so SSE_ROUTING=direct, with every instance stopped, would switch it", settings.partitions(), direct.partitions());
+                return repartitioned;
             }
-            LOG.warn("Execution events repartitioned through 'unified' ({} partitions): the execution topics share {} partitions, but this "
-                    + "pool's internal topics have other counts {}", settings.partitions(), direct.partitions(), internal);
-            return repartitioned;
+            if (!markedDirect) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(marker, Optional.of(1), Optional.empty()))).all().get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + marker + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            LOG.info("Execution events sequenced where they are read: the execution topics share {} partitions ({}); "
+                    + "records on another partition than their execution id's go through 'unified'", direct.partitions(), counts);
+            return direct;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + settings.bootstrapServers() + ": " + e.getCause().getMessage(), e.getCause());
         }
-        if (settings.routing().equals(DIRECT)) {
-            throw new IllegalStateException("SSE_ROUTING=direct needs every execution topic to exist with the same partition count, found "
-                    + counts + "; set SSE_ROUTING=auto or repartition, or give the topics the same partition count");
-        }
-        LOG.info("Execution events repartitioned through 'unified' ({} partitions): the execution topics are not co-partitioned {}",
-                settings.partitions(), counts);
-        return repartitioned;
     }
 
     /** Partition count of each of these topics that exists. */
-    private static Map<String, Integer> partitionCounts(TopologySettings settings, List<String> topics) throws InterruptedException, TimeoutException {
-        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
-        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+    private static Map<String, Integer> partitionCounts(Admin admin, List<String> topics) throws InterruptedException, TimeoutException {
         Map<String, Integer> counts = new TreeMap<>();
-        try (Admin admin = Admin.create(config)) {
-            for (String topic : topics) {
-                try {
-                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
-                    counts.put(topic, description.partitions().size());
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
-                    }
+        for (String topic : topics) {
+            try {
+                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+                counts.put(topic, description.partitions().size());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
                 }
             }
         }

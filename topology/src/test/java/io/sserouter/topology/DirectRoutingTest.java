@@ -167,4 +167,45 @@ class DirectRoutingTest {
             assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "Kafka Streams accepts the existing changelog");
         }
     }
+
+    /**
+     * An existing pool changes path only when asked to, with every instance stopped, and keeps every execution exact
+     * across the switch: same store, changelog and 'unified' topic, whose unread records the next path reads.
+     * Each phase stops right after its last round, so the next one starts with events still on their way.
+     */
+    @Test
+    void aPoolSwitchesPathOnlyWhenAskedAndEveryExecutionStaysExact() throws Exception {
+        String run = "direct-switch-";
+        Map<String, String> env = RunEnv.of(run);
+        ExecutionWorkload workload = new ExecutionWorkload(run);
+        RedisKeys keys = new RedisKeys(run);
+        MixedProducers producers = new MixedProducers();
+        int steps = workload.steps();
+        // the path each phase is started with, and the path it must take
+        List<String[]> phases = List.of(new String[] {"repartition", "REPARTITION"}, new String[] {"auto", "REPARTITION"},
+                new String[] {"direct", "DIRECT"}, new String[] {"auto", "DIRECT"});
+        try (PubSubRecorder published = new PubSubRecorder(URI.create(Infra.redis().url()), run + "exec:*");
+             Jedis redis = new Jedis(URI.create(Infra.redis().url()));
+             KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+            for (int phase = 0; phase < phases.size(); phase++) {
+                env.put("SSE_ROUTING", phases.get(phase)[0]);
+                try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
+                    assertEquals(Routing.Path.valueOf(phases.get(phase)[1]), app.routing().path(), "phase " + phase + ", SSE_ROUTING=" + phases.get(phase)[0]);
+                    assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+                    for (int step = phase * steps / phases.size(); step < (phase + 1) * steps / phases.size(); step++) {
+                        for (int e = 0; e < 40; e++) {
+                            workload.send(producer, "s" + e, step, producers.of(e % 2)); // by execution id, by owner
+                        }
+                        producer.flush();
+                        Thread.sleep(100);
+                    }
+                    if (phase == phases.size() - 1) {
+                        assertEquals(List.of(), workload.awaitComplete(redis, keys, Duration.ofSeconds(60)));
+                    }
+                }
+            }
+            published.await("never", 1, Duration.ofMillis(500));
+            assertEquals(List.of(), workload.verify(redis, keys, published), "each execution exact across three restarts and two switches");
+        }
+    }
 }
