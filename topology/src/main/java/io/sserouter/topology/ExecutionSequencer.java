@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Gives each event of an execution the next gapless seq, drops repeats of an event already sequenced, applies
  * the status rules, remembers the owner, and writes the event to Redis. Deterministic given the store and the
- * input order, which is what makes re-processing after a crash rewrite the same seqs.
+ * input order, which is what makes re-processing after a crash rewrite the same seqs. The input is one partition
+ * of 'unified' on the repartitioned path, and on the direct path the task's partitions of the execution topics and
+ * of 'unified', merged by record time, which a replay reproduces unless records arrived out of record-time order
+ * ({@link Routing}, docs/architecture.md).
  *
  * <p>The execution's state doubles as its transactional outbox: each Redis write is stored in the state's
  * {@code unwritten} list by the same put that records the new seq, so it is part of the same Kafka commit as the

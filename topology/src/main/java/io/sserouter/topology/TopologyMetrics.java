@@ -18,6 +18,7 @@ public final class TopologyMetrics {
     private final ConcurrentHashMap<String, Counter> processed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Counter duplicates;
+    private final Counter rerouted;
     private final Counter redisWritten;
     private final Counter redisSkipped;
     private final Counter redisRejected;
@@ -30,6 +31,9 @@ public final class TopologyMetrics {
     public TopologyMetrics(MeterRegistry registry) {
         this.registry = registry;
         duplicates = Counter.builder("sse.router.duplicates").description("Repeated events (same event_id or source record) not sequenced again").register(registry);
+        rerouted = Counter.builder("sse.router.events.rerouted")
+                .description("Direct path: execution events read on another partition than their execution id's, sent through 'unified'")
+                .register(registry);
         redisWritten = Counter.builder("sse.router.redis.writes").tag("result", "written").description("Redis writes by outcome").register(registry);
         redisSkipped = Counter.builder("sse.router.redis.writes").tag("result", "already_present").register(registry);
         redisRejected = Counter.builder("sse.router.redis.writes").tag("result", "rejected").register(registry);
@@ -65,6 +69,14 @@ public final class TopologyMetrics {
 
     void duplicate() {
         duplicates.increment();
+    }
+
+    void rerouted() {
+        rerouted.increment();
+    }
+
+    double reroutedCount() {
+        return rerouted.count();
     }
 
     void evicted(int count) {

@@ -7,6 +7,7 @@ import io.sserouter.contract.Json;
 import io.sserouter.contract.NotificationEnvelope;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.StatusSnapshot;
+import io.sserouter.topology.Routing;
 import io.sserouter.topology.StreamsProperties;
 import io.sserouter.topology.TopologyFactory;
 import io.sserouter.topology.TopologyMetrics;
@@ -81,7 +82,10 @@ public final class SseRouterTestDriver implements AutoCloseable {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RecordingDeadLetterHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RecordingDeadLetterHandler.class);
         props.put(RecordingDeadLetterHandler.RECORDS_CONFIG, deadLetters);
-        driver = new TopologyTestDriver(TopologyFactory.build(settings, new InMemorySink(redis, settings), metrics), props, START);
+        // One partition per topic here: the execution topics are always co-partitioned, so SSE_ROUTING=auto (the
+        // default) takes the direct path, as it does in production when they are; repartition takes the other one.
+        Routing routing = settings.routing().equals(Routing.REPARTITION) ? Routing.repartitioned(settings.partitions()) : Routing.direct(1);
+        driver = new TopologyTestDriver(TopologyFactory.build(settings, routing, new InMemorySink(redis, settings), metrics), props, START);
         for (String topic : settings.sourceTopics()) {
             inputs.put(topic, driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()));
         }
