@@ -72,7 +72,7 @@ public final class TopologyFactory {
         } else {
             sequenced = keyed.repartition(unified);
         }
-        sequenced.process(() -> new ExecutionSequencer(settings, sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
+        sequenced.process(() -> new ExecutionSequencer(settings, routing.isDirect(), sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
 
         source(builder, settings.notificationTopic(), InboundDeserializer.Kind.NOTIFICATION, settings)
                 .processValues(StampSource::new, Named.as(Catalogue.STAMP_NOTIFICATIONS))

@@ -19,6 +19,7 @@ public final class TopologyMetrics {
     private final ConcurrentHashMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Counter duplicates;
     private final Counter rerouted;
+    private final Counter resumed;
     private final Counter redisWritten;
     private final Counter redisSkipped;
     private final Counter redisRejected;
@@ -33,6 +34,9 @@ public final class TopologyMetrics {
         duplicates = Counter.builder("sse.router.duplicates").description("Repeated events (same event_id or source record) not sequenced again").register(registry);
         rerouted = Counter.builder("sse.router.events.rerouted")
                 .description("Direct path: execution events read on another partition than their execution id's, sent through 'unified'")
+                .register(registry);
+        resumed = Counter.builder("sse.router.executions.resumed")
+                .description("Direct path: executions found further on in Redis than in the restored state after a restart, resumed from Redis")
                 .register(registry);
         redisWritten = Counter.builder("sse.router.redis.writes").tag("result", "written").description("Redis writes by outcome").register(registry);
         redisSkipped = Counter.builder("sse.router.redis.writes").tag("result", "already_present").register(registry);
@@ -73,6 +77,14 @@ public final class TopologyMetrics {
 
     void rerouted() {
         rerouted.increment();
+    }
+
+    void resumedFromRedis() {
+        resumed.increment();
+    }
+
+    double resumedCount() {
+        return resumed.count();
     }
 
     double reroutedCount() {
