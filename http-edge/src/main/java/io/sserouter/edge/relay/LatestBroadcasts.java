@@ -11,11 +11,15 @@ import java.util.function.Predicate;
  * them (published during the connect) that it then must not send again. Only touched by the stream's serial steps.
  */
 final class LatestBroadcasts {
-    private final Set<String> sentAtConnect = new HashSet<>();
+    /** Null until one is sent: most connects find none, and a stream keeps no empty set. */
+    private Set<String> sentAtConnect;
 
     /** Sends each latest broadcast through {@code deliver}; false when the client is gone. */
     boolean send(EventStore store, Predicate<Published> deliver) {
         for (String envelope : store.latestBroadcasts()) {
+            if (sentAtConnect == null) {
+                sentAtConnect = new HashSet<>();
+            }
             sentAtConnect.add(envelope);
             if (!deliver.test(Published.parse(envelope))) {
                 return false;
@@ -26,6 +30,6 @@ final class LatestBroadcasts {
 
     /** True for a live message that is one of those sent at connect (it is then forgotten: a later one is new). */
     boolean alreadySent(Published message) {
-        return !sentAtConnect.isEmpty() && sentAtConnect.remove(message.json());
+        return sentAtConnect != null && !sentAtConnect.isEmpty() && sentAtConnect.remove(message.json());
     }
 }

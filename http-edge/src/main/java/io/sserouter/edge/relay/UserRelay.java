@@ -59,13 +59,20 @@ public final class UserRelay extends Relay {
             if (!latest.send(store, this::deliver)) {
                 return;
             }
-            covered = new HashMap<>();
-            coveredUntil = after;
+            // no entry was appended while the snapshots were read (the usual case): none can be counted twice, and
+            // the stream keeps no map of them
+            boolean concurrent = !after.equals(before);
+            if (concurrent) {
+                covered = new HashMap<>();
+                coveredUntil = after;
+            }
             for (StatusSnapshot snapshot : snapshots) {
                 if (!send(before.toString(), ControlEvents.STATUS, pipeline.describe(snapshot).toString())) {
                     return;
                 }
-                covered.put(snapshot.executionId(), snapshot.lastSeq());
+                if (concurrent) {
+                    covered.put(snapshot.executionId(), snapshot.lastSeq());
+                }
             }
         });
     }
