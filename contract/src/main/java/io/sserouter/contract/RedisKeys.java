@@ -11,8 +11,10 @@ public record RedisKeys(String prefix) {
     public static final int USER_EXECUTIONS_KEPT = 100;
     /** The fields of each user-log entry: the id of the entry before it, and the envelope. */
     public static final String USER_LOG_PREV_FIELD = "prev";
-    /** The single field of each replay-log stream entry. */
+    /** The field of each replay-log stream entry that holds the envelope. */
     public static final String LOG_FIELD = "event";
+    /** The field of each replay-log stream entry that holds the event's identity (the topology's, not for clients). */
+    public static final String LOG_IDENTITY_FIELD = "identity";
 
     public static RedisKeys defaults() {
         return new RedisKeys(DEFAULT_PREFIX);
@@ -90,6 +92,15 @@ public record RedisKeys(String prefix) {
     /** Hash of the latest system event of each type. */
     public String broadcastLatest() {
         return broadcast() + ":latest";
+    }
+
+    /**
+     * The input positions the topology's sequencers had reached when they sent their last Redis writes: a sorted set,
+     * member {@code topic/partition}, score the highest offset of a record whose write was sent. A restarted sequencer
+     * knows from it which records it may process a second time (see docs/architecture.md, the direct path).
+     */
+    public String sequencerInputs(String applicationId) {
+        return prefix + "router:{" + applicationId + "}:inputs";
     }
 
     /**

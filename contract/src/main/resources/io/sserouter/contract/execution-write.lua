@@ -2,7 +2,8 @@
 -- Does nothing when the seq is not newer than what Redis already holds, so a write repeated after a crash changes
 -- nothing. Every key is the execution's (its owner's log is written by user-log-append.lua, a separate call).
 -- KEYS: log, status, channel.
--- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms.
+-- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms, the event's identity (kept with the log entry:
+--       a sequencer restarted after a crash matches the events it processes again with the seqs they already have).
 -- While the log exists, Redis itself refuses an id not above its last; once the log has expired, the snapshot's
 -- last_seq is checked instead (decoding it on every write would cost a third of the script), so an old seq never
 -- rewinds the snapshot. Returns 1 when written, 0 when already present.
@@ -14,7 +15,7 @@ if current then
     return 0
   end
 end
-local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'event', ARGV[2])
+local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'event', ARGV[2], 'identity', ARGV[7])
 if type(added) == 'table' and added['err'] then
   if string.find(added['err'], 'equal or smaller', 1, true) then return 0 end
   return redis.error_reply(added['err'])

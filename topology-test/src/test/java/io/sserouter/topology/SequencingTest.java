@@ -13,13 +13,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Sequencing, identity and status of execution events, through the production topology into Redis (in memory, the same scripts). */
+/**
+ * Sequencing, identity and status of execution events, through the production topology into Redis (in memory, the
+ * same scripts). On the direct path, the one the driver's single-partition topics give by default;
+ * {@link RepartitionedSequencingTest} runs the same on the repartitioned path.
+ */
 class SequencingTest {
     private SseRouterTestDriver h;
 
+    /** The driver's environment: the defaults here. */
+    java.util.Map<String, String> environment() {
+        return java.util.Map.of();
+    }
+
     @BeforeEach
     void start() {
-        h = new SseRouterTestDriver();
+        h = new SseRouterTestDriver(environment());
     }
 
     @AfterEach

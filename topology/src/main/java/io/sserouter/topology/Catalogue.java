@@ -6,12 +6,24 @@ public final class Catalogue {
     public static final String NOTIFICATION_OUTBOX = "redis-outbox-notifications";
     public static final String SYSTEM_OUTBOX = "redis-outbox-system";
 
-    /** Repartition topic: {@code <application.id>-unified-repartition}. */
+    /**
+     * Repartition topic: {@code <application.id>-unified-repartition}. Every execution event on the repartitioned
+     * path, only misplaced ones on the direct path: one name for both, so a switch between them finds what the other
+     * left unread (see {@link Routing}).
+     */
     public static final String UNIFIED = "unified";
+
+    /** Topic {@code <application.id>-direct-routing-marker}: exists while the pool runs the direct path ({@link Routing}). */
+    public static final String DIRECT_MARKER = "direct-routing-marker";
 
     public static final String STAMP_EXECUTIONS = "stamp-executions";
     public static final String MERGE_EXECUTIONS = "merge-executions";
     public static final String KEY_BY_EXECUTION = "key-by-execution";
+    /** Direct path: events on their execution's partition, and the others, which are rerouted through 'unified'. */
+    public static final String PLACED = "placed-executions";
+    public static final String MISPLACED = "misplaced-executions";
+    public static final String COUNT_REROUTED = "count-rerouted";
+    public static final String MERGE_REROUTED = "merge-rerouted";
     public static final String SEQUENCE = "sequence-executions";
     public static final String STAMP_NOTIFICATIONS = "stamp-notifications";
     public static final String SINK_NOTIFICATIONS = "sink-redis-notifications";

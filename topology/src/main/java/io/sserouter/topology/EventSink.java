@@ -1,6 +1,7 @@
 package io.sserouter.topology;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -33,6 +34,29 @@ public interface EventSink extends AutoCloseable {
     default Executor sender() {
         return Runnable::run;
     }
+
+    /**
+     * What Redis holds of one execution beyond a seq: the last seq it has, and the events still in its log after that
+     * seq (a log that has expired leaves only the last seq, from the snapshot).
+     */
+    record Written(long lastSeq, List<Logged> events) {
+    }
+
+    /** One event of an execution's log: its seq, its identity ({@link SinkWrite#dedupId}) and its envelope. */
+    record Logged(long seq, String identity, String envelope) {
+    }
+
+    /**
+     * Records, before a batch is sent, the input positions its writes were made for ({@code topic/partition} to the
+     * highest offset); Redis keeps the highest position ever recorded of each input.
+     */
+    void markInputs(String applicationId, Map<String, Long> positions) throws UnavailableException;
+
+    /** The positions {@link #markInputs} recorded, {@code topic/partition} to offset. */
+    Map<String, Long> inputMarks(String applicationId) throws UnavailableException;
+
+    /** What Redis holds of {@code executionId} after {@code seq}. */
+    Written writtenAfter(String executionId, long seq) throws UnavailableException;
 
     /** Marks the pipeline alive at {@code nowMillis} (kept {@link #HEARTBEAT_TTL_SECONDS}). */
     void heartbeat(long nowMillis);

@@ -2,7 +2,9 @@ package io.sserouter.topology;
 
 import io.sserouter.contract.ExecutionStatus;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the topology remembers of one execution, in the {@code execution-status} store.
@@ -14,6 +16,8 @@ import java.util.List;
  *                    execution's outbox, restored with the state and performed again after a crash
  * @param ownerless   events sequenced while the owner is unknown (the latest, bounded), for the owner's log once
  *                    the owner is known
+ * @param replayed    after a crash on the direct path: the events Redis holds beyond this state, by identity, which
+ *                    will be processed again and must keep the seq they have ({@link ExecutionSequencer})
  */
 record ExecutionState(
         ExecutionStatus status,
@@ -26,26 +30,65 @@ record ExecutionState(
         long finishedAt,
         List<String> recentIds,
         List<SinkWrite> unwritten,
-        List<SinkWrite.Earlier> ownerless) {
+        List<SinkWrite.Earlier> ownerless,
+        Map<String, Long> replayed) {
 
     ExecutionState {
         unwritten = unwritten == null ? List.of() : unwritten; // a state stored before the field existed
         ownerless = ownerless == null ? List.of() : ownerless;
+        replayed = replayed == null ? Map.of() : replayed;
     }
 
     static ExecutionState fresh() {
-        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of(), List.of());
+        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of(), List.of(), Map.of());
+    }
+
+    /** The seq of the next event with this identity: the one Redis already has for it, else the next one. */
+    long seqFor(String dedupId) {
+        Long kept = replayed.get(dedupId);
+        return kept != null ? kept : lastSeq + 1;
+    }
+
+    /** Whether an event with this identity was written to Redis before a crash, under the seq {@link #seqFor} gives. */
+    boolean replays(String dedupId) {
+        return replayed.containsKey(dedupId);
+    }
+
+    /**
+     * This state once Redis is known to hold {@code written}, beyond it: later seqs are taken, and the events they
+     * were given keep them when they are processed again. While the owner is unknown, those events also wait for
+     * the owner's log, as they did before the crash.
+     */
+    ExecutionState resumedAfter(EventSink.Written written, int keptOwnerless) {
+        Map<String, Long> kept = new HashMap<>(replayed);
+        ExecutionState state = this;
+        for (EventSink.Logged event : written.events()) {
+            if (event.identity() != null) {
+                kept.put(event.identity(), event.seq());
+            }
+            if (owner == null) {
+                state = state.withOwnerless(new SinkWrite.Earlier(event.seq(), event.envelope()), keptOwnerless);
+            }
+        }
+        return new ExecutionState(status, owner, Math.max(lastSeq, written.lastSeq()), lastEventType, lastEventTime, closed, touchedAt,
+                finishedAt, recentIds, unwritten, state.ownerless(), kept);
     }
 
     /** The writes still unwritten once those up to {@code ackedSeq} are known to be in Redis, plus {@code write}. */
     List<SinkWrite> unwrittenAfter(long ackedSeq, SinkWrite write) {
-        List<SinkWrite> writes = new ArrayList<>(unwritten.size() + 1);
+        List<SinkWrite> writes = unwrittenAfter(ackedSeq);
+        writes.add(write);
+        return writes;
+    }
+
+    /** The writes still unwritten once those up to {@code ackedSeq} are known to be in Redis. */
+    List<SinkWrite> unwrittenAfter(long ackedSeq) {
+        List<SinkWrite> writes = new ArrayList<>(unwritten.size());
         for (SinkWrite w : unwritten) {
             if (w.seq() > ackedSeq) {
                 writes.add(w);
             }
         }
-        writes.add(write);
         return writes;
     }
 
@@ -73,19 +116,25 @@ record ExecutionState(
         return finishedAt > 0;
     }
 
-    /** The state after {@code event}; its {@code unwritten} are still this state's. */
-    ExecutionState next(Inbound event, ExecutionStatus status, boolean closes, long now, int dedupWindow) {
+    /** The state after {@code event}, given {@code seq} ({@link #seqFor}); its {@code unwritten} are still this state's. */
+    ExecutionState next(Inbound event, long seq, ExecutionStatus status, boolean closes, long now, int dedupWindow) {
         List<String> ids = new ArrayList<>(recentIds.size() + 1);
         ids.addAll(recentIds.size() >= dedupWindow ? recentIds.subList(recentIds.size() - dedupWindow + 1, recentIds.size()) : recentIds);
         ids.add(event.dedupId());
         boolean nowClosed = closed || closes;
         boolean nowFinished = nowClosed || status.terminal();
-        return new ExecutionState(status, owner != null ? owner : event.userId(), lastSeq + 1, event.eventType(),
-                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids, unwritten, ownerless);
+        Map<String, Long> stillReplayed = replayed;
+        if (replayed.containsKey(event.dedupId())) {
+            stillReplayed = new HashMap<>(replayed);
+            stillReplayed.remove(event.dedupId());
+        }
+        return new ExecutionState(status, owner != null ? owner : event.userId(), Math.max(lastSeq, seq), event.eventType(),
+                event.timestamp(), nowClosed, now, finishedAt > 0 ? finishedAt : nowFinished ? now : 0, ids, unwritten, ownerless, stillReplayed);
     }
 
     ExecutionState withUnwritten(List<SinkWrite> writes) {
-        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, writes, ownerless);
+        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, writes, ownerless,
+                replayed);
     }
 
     /**
@@ -95,11 +144,16 @@ record ExecutionState(
     ExecutionState withOwnerless(SinkWrite.Earlier event, int kept) {
         List<SinkWrite.Earlier> waiting = List.of();
         if (owner == null) {
-            List<SinkWrite.Earlier> list = new ArrayList<>(Math.min(ownerless.size() + 1, kept));
-            list.addAll(ownerless.size() >= kept ? ownerless.subList(ownerless.size() - kept + 1, ownerless.size()) : ownerless);
-            list.add(event);
-            waiting = list;
+            List<SinkWrite.Earlier> list = new ArrayList<>(ownerless.size() + 1);
+            list.addAll(ownerless);
+            int at = list.size();
+            while (at > 0 && list.get(at - 1).seq() > event.seq()) {
+                at--; // an event processed again after a crash keeps its earlier seq: the list stays in seq order
+            }
+            list.add(at, event);
+            waiting = list.size() > kept ? list.subList(list.size() - kept, list.size()) : list;
         }
-        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, unwritten, waiting);
+        return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt, recentIds, unwritten, waiting,
+                replayed);
     }
 }

@@ -24,6 +24,12 @@ record Inbound(
         return new Inbound(eventType, executionId, userId, eventId, this.timestamp != null ? this.timestamp : timestamp, source, data);
     }
 
+    /** The partition it was read from, in the stamp ({@code topic/partition/offset}; a topic name has no '/'). */
+    int sourcePartition() {
+        int end = source.lastIndexOf('/');
+        return Integer.parseInt(source, source.lastIndexOf('/', end - 1) + 1, end, 10);
+    }
+
     /** What makes two records the same event: the producer's id, else the place it was first read. */
     String dedupId() {
         return eventId != null ? "id:" + eventId : "src:" + source;

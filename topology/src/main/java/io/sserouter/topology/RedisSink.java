@@ -3,7 +3,11 @@ package io.sserouter.topology;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.RedisScript;
 import io.sserouter.config.RedisSettings;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.StatusSnapshot;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +19,10 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.Tuple;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
@@ -171,6 +179,52 @@ public final class RedisSink implements EventSink {
             executionSha = client.scriptLoad(RedisScript.EXECUTION_WRITE.source());
             publishOnceSha = client.scriptLoad(RedisScript.PUBLISH_ONCE.source());
             userLogSha = client.scriptLoad(RedisScript.USER_LOG_APPEND.source());
+        }
+    }
+
+    @Override
+    public void markInputs(String applicationId, Map<String, Long> positions) throws UnavailableException {
+        Map<String, Double> scores = new HashMap<>();
+        positions.forEach((input, offset) -> scores.put(input, (double) offset)); // offsets stay exact below 2^53
+        try {
+            client.zadd(keys.sequencerInputs(applicationId), scores, ZAddParams.zAddParams().gt());
+        } catch (JedisException e) {
+            throw new UnavailableException(e);
+        }
+    }
+
+    @Override
+    public Map<String, Long> inputMarks(String applicationId) throws UnavailableException {
+        try {
+            Map<String, Long> marks = new HashMap<>();
+            for (Tuple mark : client.zrangeWithScores(keys.sequencerInputs(applicationId), 0, -1)) {
+                marks.put(mark.getElement(), (long) mark.getScore());
+            }
+            return marks;
+        } catch (JedisException e) {
+            throw new UnavailableException(e);
+        }
+    }
+
+    @Override
+    public Written writtenAfter(String executionId, long seq) throws UnavailableException {
+        try {
+            List<Logged> events = new ArrayList<>();
+            long last = seq;
+            for (StreamEntry entry : client.xrange(keys.execLog(executionId), new StreamEntryID(seq + 1, 0), StreamEntryID.MAXIMUM_ID)) {
+                events.add(new Logged(entry.getID().getTime(), entry.getFields().get(RedisKeys.LOG_IDENTITY_FIELD),
+                        entry.getFields().get(RedisKeys.LOG_FIELD)));
+                last = Math.max(last, entry.getID().getTime());
+            }
+            if (events.isEmpty()) { // no log after seq: the snapshot still tells whether later seqs were written
+                String snapshot = client.get(keys.execStatus(executionId));
+                if (snapshot != null) {
+                    last = Math.max(last, Json.read(snapshot, StatusSnapshot.class).lastSeq());
+                }
+            }
+            return new Written(last, events);
+        } catch (JedisException e) {
+            throw new UnavailableException(e);
         }
     }
 

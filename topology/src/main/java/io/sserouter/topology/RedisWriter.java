@@ -2,7 +2,9 @@ package io.sserouter.topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +33,11 @@ final class RedisWriter {
     private final TopologySettings settings;
     private final TopologyMetrics metrics;
     private List<SinkWrite> waiting = new ArrayList<>();
+    /** The input positions the waiting writes were made for, recorded in Redis before they are sent (the direct path). */
+    private Map<String, Long> waitingInputs = new HashMap<>();
     /** The batch being sent, and whether Redis has all of it; null when none is. */
     private List<SinkWrite> sending;
+    private Map<String, Long> sendingInputs;
     private CompletableFuture<Boolean> sent;
     private volatile boolean closed;
     private Duration backoff = MIN_BACKOFF;
@@ -55,6 +60,11 @@ final class RedisWriter {
         return waiting.size();
     }
 
+    /** Notes that the writes added from now on were made for input records up to {@code offset} of {@code input}. */
+    void reached(String input, long offset) {
+        waitingInputs.merge(input, offset, Math::max);
+    }
+
     /**
      * Sends what waits, once the batch in flight is written (waiting for it at most {@code redisMaxBlock}). Tells
      * {@code acknowledged}, on this thread, of every batch Redis has (written or already there), and forgets it.
@@ -65,9 +75,12 @@ final class RedisWriter {
         }
         if (!waiting.isEmpty()) {
             List<SinkWrite> batch = waiting;
+            Map<String, Long> inputs = waitingInputs;
             waiting = new ArrayList<>();
+            waitingInputs = new HashMap<>();
             sending = batch;
-            sent = CompletableFuture.supplyAsync(() -> write(batch, settings.redisMaxBlock()), sink.sender());
+            sendingInputs = inputs;
+            sent = CompletableFuture.supplyAsync(() -> write(batch, inputs, settings.redisMaxBlock()), sink.sender());
             settle(acknowledged, Duration.ZERO); // a sender on this thread has written it already
         }
     }
@@ -86,7 +99,9 @@ final class RedisWriter {
             written = false; // write() catches what a sink throws; this would be an Error, and the batch is kept
         }
         List<SinkWrite> batch = sending;
+        Map<String, Long> inputs = sendingInputs;
         sending = null;
+        sendingInputs = null;
         sent = null;
         if (written) {
             acknowledged.accept(batch);
@@ -94,6 +109,8 @@ final class RedisWriter {
         } else {
             batch.addAll(waiting); // first again, so nothing overtakes it
             waiting = batch;
+            waitingInputs.forEach((input, offset) -> inputs.merge(input, offset, Math::max));
+            waitingInputs = inputs;
         }
         return true;
     }
@@ -108,17 +125,22 @@ final class RedisWriter {
         }
         closed = true;
         if (sending == null && !waiting.isEmpty()) {
-            write(waiting, settings.redisMaxBlock());
+            write(waiting, waitingInputs, settings.redisMaxBlock());
         }
         metrics.pending(-(waiting.size() + (sending == null ? 0 : sending.size())));
         waiting.clear();
     }
 
-    private boolean write(List<SinkWrite> batch, Duration patience) {
+    private boolean write(List<SinkWrite> batch, Map<String, Long> inputs, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             try {
                 long start = System.nanoTime();
+                if (!inputs.isEmpty()) {
+                    // before the writes, in a round trip of its own: in a Redis Cluster a pipeline's calls to
+                    // different nodes may land in any order, and the mark must never be behind a write
+                    sink.markInputs(settings.applicationId(), inputs);
+                }
                 EventSink.Outcome outcome = sink.write(batch);
                 metrics.redisBatch(System.nanoTime() - start, outcome.written(), outcome.alreadyPresent(), outcome.rejected());
                 if (outcome.rejected() > 0) {

@@ -36,7 +36,8 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
                 calls.add(new ScriptCall(RedisScript.EXECUTION_WRITE,
                         List.of(keys.execLog(write.target()), keys.execStatus(write.target()), keys.execChannel(write.target())),
                         List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), String.valueOf(settings.logMaxEvents()),
-                                String.valueOf(settings.logTtl().toMillis()), String.valueOf(settings.statusTtl().toMillis()))));
+                                String.valueOf(settings.logTtl().toMillis()), String.valueOf(settings.statusTtl().toMillis()),
+                                write.dedupId())));
                 yield calls;
             }
             case NOTIFICATION -> List.of(new ScriptCall(RedisScript.PUBLISH_ONCE,

@@ -19,6 +19,7 @@ public final class TopologyApp implements AutoCloseable {
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final TopologySettings settings;
+    private final Routing routing;
     private final PrometheusMeterRegistry registry;
     private final TopologyMetrics metrics;
     private final EventSink sink;
@@ -33,11 +34,12 @@ public final class TopologyApp implements AutoCloseable {
         if (settings.createTopics()) {
             TopicCreator.createMissing(settings);
         }
+        routing = Routing.resolve(settings);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         metrics = new TopologyMetrics(registry);
         sink = new RedisSink(settings.redis(), settings);
-        streams = new KafkaStreams(TopologyFactory.build(settings, sink, metrics), StreamsProperties.of(settings, metrics));
+        streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics), StreamsProperties.of(settings, metrics));
         // A failed thread is replaced; the outbox makes the records it was processing safe to process again.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
@@ -59,13 +61,19 @@ public final class TopologyApp implements AutoCloseable {
         TopologyApp app = new TopologyApp(settings);
         app.streams.start();
         app.heartbeat = new PipelineHeartbeat(settings, app.sink, () -> app.streams.state() == KafkaStreams.State.RUNNING);
-        LOG.info("sse-router topology {} started: {} stream threads, {} unified partitions, guarantee {}, health and metrics on :{}",
-                settings.applicationId(), settings.threads(), settings.partitions(), settings.processingGuarantee(), app.httpPort());
+        LOG.info("sse-router topology {} started: {} stream threads, {} path, {} unified partitions, guarantee {}, health and metrics on :{}",
+                settings.applicationId(), settings.threads(), app.routing.path().name().toLowerCase(java.util.Locale.ROOT),
+                app.routing.partitions(), settings.processingGuarantee(), app.httpPort());
         return app;
     }
 
     public int httpPort() {
         return health.port();
+    }
+
+    /** How execution events reach their sequencer in this instance. */
+    public Routing routing() {
+        return routing;
     }
 
     public KafkaStreams.State state() {

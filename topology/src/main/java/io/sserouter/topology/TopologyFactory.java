@@ -19,7 +19,11 @@ import org.apache.kafka.streams.state.Stores;
  * The one topology of the product, used by {@code Main} and by every test.
  *
  * <pre>
+ * repartitioned path:
  * execution topics ─► stamp ─► key by execution_id ─► repartition "unified" ─► sequence and write (execution-status) ─► Redis
+ * direct path (co-partitioned execution topics, {@link Routing}):
+ * execution topics ─► stamp ─► key by execution_id ─┬─ on its execution's partition ───────────────┬─► sequence and write ─► Redis
+ *                                                   └─ elsewhere ─► repartition "unified" ─► (same task)┘
  * notification topic ─► stamp ─► outbox ─► Redis (sse:notif:{user})
  * system topic ─► stamp ─► outbox ─► Redis (sse:broadcast + latest per type)
  * </pre>
@@ -29,7 +33,7 @@ public final class TopologyFactory {
     private TopologyFactory() {
     }
 
-    public static Topology build(TopologySettings settings, EventSink sink, TopologyMetrics metrics) {
+    public static Topology build(TopologySettings settings, Routing routing, EventSink sink, TopologyMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 
@@ -46,13 +50,29 @@ public final class TopologyFactory {
             KStream<byte[], Inbound> stream = source(builder, topic, InboundDeserializer.Kind.EXECUTION, settings);
             executions = executions == null ? stream : executions.merge(stream, Named.as(Catalogue.MERGE_EXECUTIONS + "-" + topic));
         }
-        executions
+        KStream<String, Inbound> keyed = executions
                 .processValues(StampSource::new, Named.as(Catalogue.STAMP_EXECUTIONS))
-                .selectKey((key, event) -> event.executionId(), Named.as(Catalogue.KEY_BY_EXECUTION))
-                .repartition(Repartitioned.with(Serdes.String(), internal)
-                        .withName(Catalogue.UNIFIED)
-                        .withNumberOfPartitions(settings.partitions()))
-                .process(() -> new ExecutionSequencer(settings, sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
+                .selectKey((key, event) -> event.executionId(), Named.as(Catalogue.KEY_BY_EXECUTION));
+        Repartitioned<String, Inbound> unified = Repartitioned.with(Serdes.String(), internal)
+                .withName(Catalogue.UNIFIED)
+                .withNumberOfPartitions(routing.partitions());
+        KStream<String, Inbound> sequenced;
+        if (routing.isDirect()) {
+            // Sequenced in the task that read it when it is on its execution's partition; otherwise through 'unified',
+            // keyed by execution id over as many partitions as the sources: the default partitioner then writes it to
+            // that partition, and the same sub-topology reads it, so task p is the one sequencer of every execution on
+            // p. It is stamped before, so a record sent there twice (at-least-once, after a crash) is a known repeat.
+            KStream<String, Inbound> rerouted = keyed
+                    .filterNot((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.MISPLACED))
+                    .peek((id, event) -> metrics.rerouted(), Named.as(Catalogue.COUNT_REROUTED))
+                    .repartition(unified);
+            sequenced = keyed
+                    .filter((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.PLACED))
+                    .merge(rerouted, Named.as(Catalogue.MERGE_REROUTED));
+        } else {
+            sequenced = keyed.repartition(unified);
+        }
+        sequenced.process(() -> new ExecutionSequencer(settings, routing.isDirect(), sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
 
         source(builder, settings.notificationTopic(), InboundDeserializer.Kind.NOTIFICATION, settings)
                 .processValues(StampSource::new, Named.as(Catalogue.STAMP_NOTIFICATIONS))

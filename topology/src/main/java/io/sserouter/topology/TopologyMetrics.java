@@ -18,6 +18,8 @@ public final class TopologyMetrics {
     private final ConcurrentHashMap<String, Counter> processed = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Counter duplicates;
+    private final Counter rerouted;
+    private final Counter resumed;
     private final Counter redisWritten;
     private final Counter redisSkipped;
     private final Counter redisRejected;
@@ -30,6 +32,12 @@ public final class TopologyMetrics {
     public TopologyMetrics(MeterRegistry registry) {
         this.registry = registry;
         duplicates = Counter.builder("sse.router.duplicates").description("Repeated events (same event_id or source record) not sequenced again").register(registry);
+        rerouted = Counter.builder("sse.router.events.rerouted")
+                .description("Direct path: execution events read on another partition than their execution id's, sent through 'unified'")
+                .register(registry);
+        resumed = Counter.builder("sse.router.executions.resumed")
+                .description("Direct path: executions found further on in Redis than in the restored state after a restart, resumed from Redis")
+                .register(registry);
         redisWritten = Counter.builder("sse.router.redis.writes").tag("result", "written").description("Redis writes by outcome").register(registry);
         redisSkipped = Counter.builder("sse.router.redis.writes").tag("result", "already_present").register(registry);
         redisRejected = Counter.builder("sse.router.redis.writes").tag("result", "rejected").register(registry);
@@ -65,6 +73,22 @@ public final class TopologyMetrics {
 
     void duplicate() {
         duplicates.increment();
+    }
+
+    void rerouted() {
+        rerouted.increment();
+    }
+
+    void resumedFromRedis() {
+        resumed.increment();
+    }
+
+    double resumedCount() {
+        return resumed.count();
+    }
+
+    double reroutedCount() {
+        return rerouted.count();
     }
 
     void evicted(int count) {

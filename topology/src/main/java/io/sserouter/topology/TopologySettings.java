@@ -14,7 +14,10 @@ import java.util.TreeMap;
  * @param kafka                any {@code KAFKA_*} variable as a Kafka Streams/client property ({@code KAFKA_STATE_DIR} → {@code state.dir})
  * @param instanceId           this instance's stable name (static group membership), null when not set
  * @param executionTopics      execution-scoped source topics, merged into the unified stream
- * @param partitions           partitions of the unified (repartition) stream, and of source topics the topology creates
+ * @param partitions           partitions of source topics the topology creates, and of the unified (repartition)
+ *                             stream on the repartitioned path
+ * @param routing              {@code auto}, {@code direct} or {@code repartition}: how execution events reach their
+ *                             sequencer ({@link Routing})
  * @param maxRecordBytes       larger records are dead-lettered
  * @param dlqMaxRecordBytes    largest dead-letter record written whole; larger ones are truncated (and say so)
  * @param logMaxEvents         replay-log length per execution (Redis stream MAXLEN)
@@ -39,6 +42,7 @@ public record TopologySettings(
         String systemTopic,
         String deadLetterTopic,
         int partitions,
+        String routing,
         int threads,
         int httpPort,
         boolean createTopics,
@@ -81,6 +85,8 @@ public record TopologySettings(
                 env.matching("SSE_SYSTEM_TOPIC", "system_events", TopologySettings::validTopic, topicRule),
                 env.matching("SSE_DLQ_TOPIC", "sse_router_dlq", TopologySettings::validTopic, topicRule),
                 env.integer("SSE_PARTITIONS", 24, 1, 10_000),
+                env.matching("SSE_ROUTING", Routing.AUTO, r -> List.of(Routing.AUTO, Routing.DIRECT, Routing.REPARTITION).contains(r),
+                        "auto, direct or repartition"),
                 env.integer("SSE_CONSUMER_POOL_SIZE", 10, 1, 256),
                 env.integer("SSE_HTTP_PORT", 8081, 0, 65_535),
                 env.bool("SSE_CREATE_TOPICS", true),

@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import redis.clients.jedis.Jedis;
@@ -53,18 +54,42 @@ final class ExecutionWorkload {
         return scenario.size();
     }
 
+    /** How a producer puts an execution's record on a partition. */
+    interface Keying {
+        ProducerRecord<String, byte[]> record(String executionId, int step, ExecutionScenario.Event event);
+    }
+
+    /** Keyed by execution id, default partitioner: what producers usually do. */
+    static final Keying BY_EXECUTION = (id, step, event) -> event.record();
+
+    /**
+     * Keyed by something else than the execution id (here an owner), default partitioner: all of an execution's
+     * records of one topic still share a partition, but rarely its execution id's.
+     */
+    static final Keying BY_OWNER = (id, step, event) ->
+            new ProducerRecord<>(event.topic(), "owner-" + (id.hashCode() & 7), event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
     /** Sends event {@code step} of execution {@code id}, keyed by execution id as producers usually do. */
     void send(KafkaProducer<String, byte[]> producer, String id, int step) {
+        send(producer, id, step, BY_EXECUTION);
+    }
+
+    /** Sends event {@code step} of execution {@code id} as {@code keying} puts it. */
+    void send(KafkaProducer<String, byte[]> producer, String id, int step, Keying keying) {
         ExecutionScenario.Event event = scenario.event(id, "user-" + (id.hashCode() & 7), step);
-        producer.send(event.record());
+        producer.send(keying.record(id, step, event));
         sent.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sent(event.n(), event.topic(), event.eventType()));
         total++;
     }
 
     /** Advances executions {@code idPrefix}0 .. {@code idPrefix}(count-1) by their step {@code step}. */
     void sendRound(KafkaProducer<String, byte[]> producer, String idPrefix, int count, int step) {
+        sendRound(producer, idPrefix, count, step, BY_EXECUTION);
+    }
+
+    void sendRound(KafkaProducer<String, byte[]> producer, String idPrefix, int count, int step, Keying keying) {
         for (int e = 0; e < count; e++) {
-            send(producer, idPrefix + e, step);
+            send(producer, idPrefix + e, step, keying);
         }
     }
 

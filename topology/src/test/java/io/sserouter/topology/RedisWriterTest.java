@@ -129,6 +129,20 @@ class RedisWriterTest {
         }
 
         @Override
+        public void markInputs(String applicationId, Map<String, Long> positions) {
+        }
+
+        @Override
+        public Map<String, Long> inputMarks(String applicationId) {
+            return Map.of();
+        }
+
+        @Override
+        public Written writtenAfter(String executionId, long seq) {
+            return new Written(seq, List.of());
+        }
+
+        @Override
         public void heartbeat(long nowMillis) {
         }
 

@@ -34,6 +34,8 @@ class TopologySettingsTest {
         assertEquals("exactly_once_v2", s.processingGuarantee());
         assertEquals("redis://localhost:6379", s.redis().url().toString());
         assertEquals("sse:", s.redis().keys().prefix());
+        assertEquals("auto", s.routing());
+        assertEquals("repartition", TopologySettings.fromEnv(Map.of("SSE_ROUTING", "repartition")).routing());
     }
 
     @Test
@@ -68,9 +70,9 @@ class TopologySettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> TopologySettings.fromEnv(Map.of(
                 "SSE_PARTITIONS", "lots", "SSE_CONSUMER_POOL_SIZE", "0", "REDIS_URL", "localhost:6379",
                 "KAFKA_PROCESSING_GUARANTEE", "exactly_once", "SSE_CREATE_TOPICS", "maybe", "SSE_SOURCE_TOPICS", "ok,bad topic",
-                "SSE_INSTANCE_ID", "pod 1")));
+                "SSE_INSTANCE_ID", "pod 1", "SSE_ROUTING", "fast")));
         for (String name : List.of("SSE_PARTITIONS", "SSE_CONSUMER_POOL_SIZE", "REDIS_URL", "KAFKA_PROCESSING_GUARANTEE",
-                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS", "SSE_INSTANCE_ID")) {
+                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS", "SSE_INSTANCE_ID", "SSE_ROUTING")) {
             assertTrue(e.getMessage().contains(name), name + " missing from: " + e.getMessage());
         }
     }

@@ -5,7 +5,12 @@ import io.sserouter.topology.EventSink;
 import io.sserouter.topology.ScriptCall;
 import io.sserouter.topology.SinkWrite;
 import io.sserouter.topology.TopologySettings;
+import io.sserouter.contract.Json;
+import io.sserouter.contract.StatusSnapshot;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The topology's sink for tests: every write is the same script call the Redis sink sends ({@link ScriptCall}),
@@ -44,6 +49,44 @@ public final class InMemorySink implements EventSink {
             }
         }
         return new Outcome(written, present, rejected);
+    }
+
+    @Override
+    public void markInputs(String applicationId, Map<String, Long> positions) {
+        List<String> args = new ArrayList<>(List.of("ZADD", keys.sequencerInputs(applicationId), "GT"));
+        positions.forEach((input, offset) -> {
+            args.add(String.valueOf(offset));
+            args.add(input);
+        });
+        redis.call(args.toArray(String[]::new));
+    }
+
+    @Override
+    public Map<String, Long> inputMarks(String applicationId) {
+        Map<String, Long> marks = new HashMap<>();
+        String key = keys.sequencerInputs(applicationId);
+        for (String input : redis.sortedSet(key)) {
+            marks.put(input, redis.score(key, input).longValue());
+        }
+        return marks;
+    }
+
+    @Override
+    public Written writtenAfter(String executionId, long seq) {
+        List<Logged> events = new ArrayList<>();
+        long last = seq;
+        for (InMemoryRedis.StreamEntry entry : redis.stream(keys.execLog(executionId))) {
+            long entrySeq = Long.parseLong(entry.id().substring(0, entry.id().indexOf('-')));
+            if (entrySeq > seq) {
+                events.add(new Logged(entrySeq, entry.fields().get(RedisKeys.LOG_IDENTITY_FIELD), entry.fields().get(RedisKeys.LOG_FIELD)));
+                last = Math.max(last, entrySeq);
+            }
+        }
+        String snapshot = redis.get(keys.execStatus(executionId));
+        if (events.isEmpty() && snapshot != null) {
+            last = Math.max(last, Json.read(snapshot, StatusSnapshot.class).lastSeq());
+        }
+        return new Written(last, events);
     }
 
     @Override

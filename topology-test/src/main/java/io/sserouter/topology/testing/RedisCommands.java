@@ -213,13 +213,16 @@ final class RedisCommands {
         return added;
     }
 
+    /** ZADD key [GT] score member ...: with GT an existing member's score only ever rises (new members are added). */
     private long zadd(List<String> args) {
-        if (args.size() < 4 || args.size() % 2 != 0) {
+        String key = arg(args, 1);
+        boolean gt = args.size() > 2 && args.get(2).equalsIgnoreCase("GT");
+        int first = gt ? 3 : 2;
+        if (args.size() < first + 2 || (args.size() - first) % 2 != 0) {
             throw new RedisError("ERR syntax error");
         }
-        String key = arg(args, 1);
         List<Double> scores = new ArrayList<>();
-        for (int i = 2; i < args.size(); i += 2) {
+        for (int i = first; i < args.size(); i += 2) {
             try {
                 scores.add(Double.parseDouble(args.get(i)));
             } catch (NumberFormatException e) {
@@ -232,10 +235,14 @@ final class RedisCommands {
             redis.put(key, set);
         }
         long added = 0;
-        for (int i = 2, n = 0; i < args.size(); i += 2, n++) {
-            if (set.scores.put(args.get(i + 1), scores.get(n)) == null) {
+        for (int i = first, n = 0; i < args.size(); i += 2, n++) {
+            Double current = set.scores.get(args.get(i + 1));
+            if (current == null) {
                 added++;
+            } else if (gt && scores.get(n) <= current) {
+                continue;
             }
+            set.scores.put(args.get(i + 1), scores.get(n));
         }
         return added;
     }

@@ -7,6 +7,7 @@ import io.sserouter.contract.Json;
 import io.sserouter.contract.NotificationEnvelope;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.StatusSnapshot;
+import io.sserouter.topology.Routing;
 import io.sserouter.topology.StreamsProperties;
 import io.sserouter.topology.TopologyFactory;
 import io.sserouter.topology.TopologyMetrics;
@@ -48,6 +49,7 @@ public final class SseRouterTestDriver implements AutoCloseable {
     /** Where the clock starts. */
     public static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
+    private final Map<String, String> environment;
     private final TopologySettings settings;
     private final TopologyMetrics metrics;
     private final InMemoryRedis redis;
@@ -64,13 +66,18 @@ public final class SseRouterTestDriver implements AutoCloseable {
 
     /** With the deployable's defaults, overridden by these environment variables. */
     public SseRouterTestDriver(Map<String, String> environment) {
+        this(environment, new InMemoryRedis(START));
+    }
+
+    private SseRouterTestDriver(Map<String, String> environment, InMemoryRedis redis) {
+        this.environment = Map.copyOf(environment);
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", "unused:9092"); // nothing connects: the driver stands in for Kafka
         env.put("SSE_CONSUMER_POOL_SIZE", "1");
         env.putAll(environment);
         settings = TopologySettings.fromEnv(env);
         metrics = new TopologyMetrics(new SimpleMeterRegistry());
-        redis = new InMemoryRedis(START);
+        this.redis = redis;
         try {
             stateDir = Files.createTempDirectory("sse-router-ttd-");
         } catch (IOException e) {
@@ -81,10 +88,25 @@ public final class SseRouterTestDriver implements AutoCloseable {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RecordingDeadLetterHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RecordingDeadLetterHandler.class);
         props.put(RecordingDeadLetterHandler.RECORDS_CONFIG, deadLetters);
-        driver = new TopologyTestDriver(TopologyFactory.build(settings, new InMemorySink(redis, settings), metrics), props, START);
+        // One partition per topic here: the execution topics are always co-partitioned, so SSE_ROUTING=auto (the
+        // default) takes the direct path, as it does in production when they are; repartition takes the other one.
+        Routing routing = settings.routing().equals(Routing.REPARTITION) ? Routing.repartitioned(settings.partitions()) : Routing.direct(1);
+        driver = new TopologyTestDriver(TopologyFactory.build(settings, routing, new InMemorySink(redis, settings), metrics), props,
+                Instant.ofEpochMilli(redis.nowMillis()));
         for (String topic : settings.sourceTopics()) {
             inputs.put(topic, driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()));
         }
+    }
+
+    /**
+     * Stops this topology as a crash would, before any of its work was committed, and starts another in its place
+     * on the same Redis: what this one wrote to Redis stays, its stores are gone, and the sources are read again
+     * from their first record, in whatever order the test sends them anew. What an instance taking over after a
+     * {@code kill -9} finds (here with the commit at the very start).
+     */
+    public SseRouterTestDriver restartedAfterCrash() {
+        close();
+        return new SseRouterTestDriver(environment, redis);
     }
 
     // --- input ---
