@@ -73,18 +73,20 @@ public final class TopologyBench {
                         Backlog backlog = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
                         results.add(topology(kafka, redis, producer, backlog, guarantee, routing, t, partitions, rate, latencySeconds, true));
                         if (run == 1) {
-                            // The owner's log (the user stream's source) against none, in rounds ordered without-with,
-                            // with-without, ... so that neither always runs in the slower early rounds (the round above,
-                            // the first on this broker, is slower still and left out); medians compared.
-                            List<Result> with = new ArrayList<>();
-                            List<Result> without = new ArrayList<>();
-                            for (int round = 0; round < 2 * logRounds; round++) {
-                                boolean userLog = round % 4 == 1 || round % 4 == 2;
-                                Backlog next = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
-                                Result r = topology(kafka, redis, producer, next, guarantee, routing, t, partitions, rate, 0, userLog);
-                                (userLog ? with : without).add(r);
+                            if (logRounds > 0) {
+                                // The owner's log (the user stream's source) against none, in rounds ordered without-with,
+                                // with-without, ... so that neither always runs in the slower early rounds (the round above,
+                                // the first on this broker, is slower still and left out); medians compared.
+                                List<Result> with = new ArrayList<>();
+                                List<Result> without = new ArrayList<>();
+                                for (int round = 0; round < 2 * logRounds; round++) {
+                                    boolean userLog = round % 4 == 1 || round % 4 == 2;
+                                    Backlog next = backlog(kafka, producer, "b" + (++run) + "-", partitions, events);
+                                    Result r = topology(kafka, redis, producer, next, guarantee, routing, t, partitions, rate, 0, userLog);
+                                    (userLog ? with : without).add(r);
+                                }
+                                logCost = new LogCost(with, without);
                             }
-                            logCost = new LogCost(with, without);
                             for (int rt : rawThreads) {
                                 raw.add(rawPipe(kafka, redis, producer, backlog, rt, partitions, rate, latencySeconds));
                             }
