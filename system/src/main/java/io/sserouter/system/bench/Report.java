@@ -155,8 +155,8 @@ public final class Report {
         if (Files.exists(comparison)) {
             Table t = read(comparison);
             List<String> servers = t.rows().stream().map(r -> r.get(0)).toList();
-            parts.add(String.join(" / ", servers) + ": " + column(t, 2, "KB/connection") + "; p99 " + column(t, 6, "ms") + "; "
-                    + column(t, 4, "deliveries/s at saturation") + "; " + column(t, 7, "µs CPU/delivery"));
+            parts.add(String.join(" / ", servers) + ": " + column(t, 2, "KB/connection") + "; p99 " + column(t, 7, "ms") + "; "
+                    + column(t, 5, "deliveries/s at saturation") + "; " + column(t, 8, "µs CPU/delivery"));
         }
         Path resume = dir.resolve("edge-resume.csv");
         if (Files.exists(resume)) {
@@ -193,7 +193,7 @@ public final class Report {
     static void writeCsv(Path file, List<String> header, List<List<Object>> rows) throws IOException {
         StringBuilder csv = new StringBuilder(line(header));
         for (List<Object> row : rows) {
-            csv.append(line(row.stream().map(v -> v instanceof Double d ? (Double.isNaN(d) ? "NaN" : String.format("%.3f", d)) : String.valueOf(v)).toList()));
+            csv.append(line(row.stream().map(v -> v instanceof Double d ? (Double.isNaN(d) ? "" : String.format("%.3f", d)) : String.valueOf(v)).toList()));
         }
         Files.writeString(file, csv);
     }
