@@ -87,17 +87,124 @@ export function followExecution(id, options) {
   return new ExecutionStream(id, options);
 }
 
-class ExecutionStream {
-  constructor(id, {token, afterSeq = 0, resuming = false, on = {}, counters = {}}) {
+/**
+ * One execution's seqs, delivered in order and each once: an event ahead of a missing seq is held while the missing
+ * ones are fetched from the JSON route, and seqs the server no longer holds are reported as a gap. The execution
+ * stream is one; the user stream keeps one per execution. A subclass says how to deliver an event, report a gap or
+ * a repeat, which token to use and when it has stopped.
+ */
+export class SeqTracker {
+  constructor(id, afterSeq, counters) {
     this.id = id;
-    this.token = token;
-    this.on = on;
     this.counters = counters;
-    this.lastSeq = afterSeq; // every seq up to this one was delivered (or reported lost)
-    this.heardMax = afterSeq; // the highest seq this EventSource delivered itself
+    this.lastSeq = afterSeq; // every seq up to this one was delivered (or reported lost, or stood for by a snapshot)
+    this.heardMax = afterSeq; // the highest seq the stream delivered itself
     this.pending = new Map(); // seq -> envelope heard ahead of a missing one
     this.fillTries = 0;
     this.filling = null;
+  }
+
+  count(name) {
+    this.counters[name] = (this.counters[name] || 0) + 1;
+  }
+
+  path(suffix) {
+    return '/api/v1/executions/' + encodeURIComponent(this.id) + suffix;
+  }
+
+  /** An event heard: delivered if it is the next seq, held while the missing ones are fetched otherwise. */
+  accept(seq, envelope) {
+    if (seq <= this.heardMax && seq <= this.lastSeq) {
+      this.reportRepeat(seq);
+      return;
+    }
+    this.heardMax = Math.max(this.heardMax, seq);
+    if (seq <= this.lastSeq) {
+      return; // fetched already, or stood for by a snapshot
+    }
+    this.pending.set(seq, envelope);
+    this.drain();
+    if (this.pending.size > 0) {
+      this.fill();
+    }
+  }
+
+  /** Delivers held events while they continue the sequence. */
+  drain() {
+    while (this.pending.has(this.lastSeq + 1)) {
+      const envelope = this.pending.get(this.lastSeq + 1);
+      this.pending.delete(this.lastSeq + 1);
+      this.deliver(envelope);
+    }
+    for (const seq of this.pending.keys()) {
+      if (seq <= this.lastSeq) {
+        this.pending.delete(seq);
+      }
+    }
+  }
+
+  /** Lost for good: the server no longer holds these seqs. */
+  lost(firstRetainedSeq) {
+    if (firstRetainedSeq > this.lastSeq + 1) {
+      this.reportGap(this.lastSeq + 1, firstRetainedSeq - 1);
+      this.lastSeq = firstRetainedSeq - 1;
+    }
+  }
+
+  /** Reads what follows the last delivered seq from the JSON route; resolves to its last_seq, or null if it failed. */
+  fetchAfter() {
+    if (!this.filling) {
+      this.filling = getJson(this.path('/events?after=' + this.lastSeq), this.currentToken()).then((answer) => {
+        this.filling = null;
+        if (this.stopped() || answer.status !== 200 || !answer.body) {
+          return answer.status === 404 ? 0 : null; // 404: no event exists yet
+        }
+        const body = answer.body;
+        const events = (body.events || []).filter((e) => Number(e.seq) > this.lastSeq).sort((a, b) => a.seq - b.seq);
+        this.lost(Math.min(firstRetained(body), events.length ? Number(events[0].seq) : Infinity));
+        events.forEach((e) => {
+          if (Number(e.seq) === this.lastSeq + 1) {
+            this.deliver(e);
+          }
+        });
+        this.drain();
+        return Number(body.last_seq) || 0;
+      }, () => {
+        this.filling = null;
+        return null;
+      });
+    }
+    return this.filling;
+  }
+
+  /** Fetches the seqs missing before the held events; after several failed tries, reports them as lost. */
+  fill() {
+    const before = this.lastSeq;
+    this.fetchAfter().then((lastSeq) => {
+      if (this.lastSeq > before && this.pending.size === 0) {
+        this.count('fills');
+      }
+      if (this.pending.size === 0 || this.stopped()) {
+        this.fillTries = 0;
+        return;
+      }
+      if (++this.fillTries >= FILL_TRIES && lastSeq !== null) {
+        this.lost(Math.min(...this.pending.keys()));
+        this.drain();
+        this.fillTries = 0;
+      } else {
+        setTimeout(() => this.fill(), 500 * this.fillTries);
+      }
+    });
+  }
+
+}
+
+class ExecutionStream extends SeqTracker {
+  constructor(id, {token, afterSeq = 0, resuming = false, on = {}, counters = {}}) {
+    super(id, afterSeq, counters);
+    this.token = token;
+    this.on = on;
     this.es = null;
     this.over = false;
     this.reconnecting = resuming; // a stream taken up again after the last seq: its open counts as a resume
@@ -119,10 +226,6 @@ class ExecutionStream {
     this.release();
   }
 
-  count(name) {
-    this.counters[name] = (this.counters[name] || 0) + 1;
-  }
-
   emit(name, ...args) {
     if (!this.over || name === 'done' || name === 'released') {
       const handler = this.on[name];
@@ -132,8 +235,20 @@ class ExecutionStream {
     }
   }
 
-  path(suffix) {
-    return '/api/v1/executions/' + encodeURIComponent(this.id) + suffix;
+  currentToken() {
+    return this.token;
+  }
+
+  stopped() {
+    return this.over;
+  }
+
+  reportGap(from, to) {
+    this.emit('gap', from, to);
+  }
+
+  reportRepeat(seq) {
+    this.emit('repeat', seq); // this connection, or the one it resumed, sent it already
   }
 
   connect() {
@@ -183,98 +298,17 @@ class ExecutionStream {
     this.fill(); // the replay may hold types not heard yet
   }
 
-  /** An event from the stream: delivered if it is the next seq, held while the missing ones are fetched otherwise. */
+  /** An event from the stream (its seq in the envelope, else in the SSE id). */
   heard(envelope, lastEventId) {
     const seq = Number(envelope.seq !== undefined ? envelope.seq : lastEventId);
     envelope.seq = seq;
-    if (seq <= this.heardMax && seq <= this.lastSeq) {
-      this.emit('repeat', seq); // this connection, or the one it resumed, sent it already
-      return;
-    }
-    this.heardMax = Math.max(this.heardMax, seq);
-    if (seq <= this.lastSeq) {
-      return; // fetched already
-    }
-    this.pending.set(seq, envelope);
-    this.drain();
-    if (this.pending.size > 0) {
-      this.fill();
-    }
-  }
-
-  /** Delivers held events while they continue the sequence. */
-  drain() {
-    while (this.pending.has(this.lastSeq + 1)) {
-      const envelope = this.pending.get(this.lastSeq + 1);
-      this.pending.delete(this.lastSeq + 1);
-      this.deliver(envelope);
-    }
-    for (const seq of this.pending.keys()) {
-      if (seq <= this.lastSeq) {
-        this.pending.delete(seq);
-      }
-    }
+    this.accept(seq, envelope);
   }
 
   deliver(envelope) {
     this.lastSeq = Number(envelope.seq);
     learn(envelope.event_type);
     this.emit('event', envelope);
-  }
-
-  /** Lost for good: the server no longer holds these seqs. */
-  lost(firstRetained) {
-    if (firstRetained > this.lastSeq + 1) {
-      this.emit('gap', this.lastSeq + 1, firstRetained - 1);
-      this.lastSeq = firstRetained - 1;
-    }
-  }
-
-  /** Reads what follows the last delivered seq from the JSON route; resolves to its last_seq, or null if it failed. */
-  fetchAfter() {
-    if (!this.filling) {
-      this.filling = getJson(this.path('/events?after=' + this.lastSeq), this.token).then((answer) => {
-        this.filling = null;
-        if (this.over || answer.status !== 200 || !answer.body) {
-          return answer.status === 404 ? 0 : null; // 404: no event exists yet
-        }
-        const body = answer.body;
-        const events = (body.events || []).filter((e) => Number(e.seq) > this.lastSeq).sort((a, b) => a.seq - b.seq);
-        this.lost(Math.min(firstRetained(body), events.length ? Number(events[0].seq) : Infinity));
-        events.forEach((e) => {
-          if (Number(e.seq) === this.lastSeq + 1) {
-            this.deliver(e);
-          }
-        });
-        this.drain();
-        return Number(body.last_seq) || 0;
-      }, () => {
-        this.filling = null;
-        return null;
-      });
-    }
-    return this.filling;
-  }
-
-  /** Fetches the seqs missing before the held events; after several failed tries, reports them as lost. */
-  fill() {
-    const before = this.lastSeq;
-    this.fetchAfter().then((lastSeq) => {
-      if (this.lastSeq > before && this.pending.size === 0) {
-        this.count('fills');
-      }
-      if (this.pending.size === 0 || this.over) {
-        this.fillTries = 0;
-        return;
-      }
-      if (++this.fillTries >= FILL_TRIES && lastSeq !== null) {
-        this.lost(Math.min(...this.pending.keys()));
-        this.drain();
-        this.fillTries = 0;
-      } else {
-        setTimeout(() => this.fill(), 500 * this.fillTries);
-      }
-    });
   }
 
   snapshot(snap) {

@@ -47,14 +47,13 @@
  * returns for an execution: fills (missing seqs fetched while streaming), catchUps (fetched after a look at the
  * snapshot), settleLooks. stream.cursor is the position; stream.close() stops.
  */
-import {firstRetained, getJson, learn, listenToLearned} from './execution-stream.js';
+import {SeqTracker, getJson, learn, listenToLearned} from './execution-stream.js';
 
 /** The execution event types of the contract: until one of its events is heard, an execution is not known at all. */
 const CONTRACT_TYPES = ['execution_requested', 'execution_accepted', 'execution_queued', 'pod_created', 'pod_scheduled',
   'execution_started', 'execution_running', 'pod_running', 'execution_completed', 'pod_succeeded', 'result_stored',
   'execution_failed', 'pod_failed', 'result_failed', 'execution_timeout', 'execution_cancelled', 'pod_terminated'];
 const TERMINAL = ['completed', 'failed', 'timeout', 'cancelled'];
-const FILL_TRIES = 5;
 const QUIET_MS = 2000;
 const LOOK_TRIES = 10;
 
@@ -286,63 +285,37 @@ class UserStream {
 }
 
 /** One execution on the user stream: its seqs delivered in order, each once, the missing ones fetched. */
-class Track {
+class Track extends SeqTracker {
   constructor(stream, id, counters) {
+    super(id, 0, counters);
     this.stream = stream;
-    this.id = id;
-    this.counters = counters;
-    this.lastSeq = 0; // every seq up to this one was delivered (or reported lost, or stood for by a snapshot)
-    this.heardMax = 0; // the highest seq the stream delivered itself, on any of its connections
-    this.pending = new Map(); // seq -> envelope heard ahead of a missing one
-    this.filling = null;
-    this.fillTries = 0;
     this.lookTimer = null;
     this.lookTries = 0;
+  }
+
+  currentToken() {
+    return this.stream.token;
+  }
+
+  stopped() {
+    return this.stream.over;
+  }
+
+  reportGap(from, to) {
+    this.stream.emit('gap', this.id, from, to);
+  }
+
+  reportRepeat(seq) {
+    this.stream.emit('repeat', this.id, seq); // the position resumes exactly, on every connection: the server sent it twice
   }
 
   stop() {
     clearTimeout(this.lookTimer);
   }
 
-  count(name) {
-    this.counters[name] = (this.counters[name] || 0) + 1;
-  }
-
-  path(suffix) {
-    return '/api/v1/executions/' + encodeURIComponent(this.id) + suffix;
-  }
-
-  /** An event from the stream: delivered if it is the next seq, held while the missing ones are fetched otherwise. */
+  /** An event from the stream. */
   heard(envelope) {
-    const seq = Number(envelope.seq);
-    if (seq <= this.heardMax && seq <= this.lastSeq) {
-      // The position resumes exactly, on every connection: the server sent this seq twice.
-      this.stream.emit('repeat', this.id, seq);
-      return;
-    }
-    this.heardMax = Math.max(this.heardMax, seq);
-    if (seq <= this.lastSeq) {
-      return; // fetched already, or stood for by a snapshot
-    }
-    this.pending.set(seq, envelope);
-    this.drain();
-    if (this.pending.size > 0) {
-      this.fill();
-    }
-  }
-
-  /** Delivers held events while they continue the sequence. */
-  drain() {
-    while (this.pending.has(this.lastSeq + 1)) {
-      const envelope = this.pending.get(this.lastSeq + 1);
-      this.pending.delete(this.lastSeq + 1);
-      this.deliver(envelope);
-    }
-    for (const seq of this.pending.keys()) {
-      if (seq <= this.lastSeq) {
-        this.pending.delete(seq);
-      }
-    }
+    this.accept(Number(envelope.seq), envelope);
   }
 
   deliver(envelope) {
@@ -352,61 +325,6 @@ class Track {
     if (TERMINAL.includes(envelope.status)) {
       this.lookWhenQuiet();
     }
-  }
-
-  /** Lost for good: the server no longer holds these seqs. */
-  lost(firstRetainedSeq) {
-    if (firstRetainedSeq > this.lastSeq + 1) {
-      this.stream.emit('gap', this.id, this.lastSeq + 1, firstRetainedSeq - 1);
-      this.lastSeq = firstRetainedSeq - 1;
-    }
-  }
-
-  /** Reads what follows the last delivered seq from the JSON route; resolves to its last_seq, or null if it failed. */
-  fetchAfter() {
-    if (!this.filling) {
-      this.filling = getJson(this.path('/events?after=' + this.lastSeq), this.stream.token).then((answer) => {
-        this.filling = null;
-        if (this.stream.over || answer.status !== 200 || !answer.body) {
-          return answer.status === 404 ? 0 : null; // 404: no event exists yet
-        }
-        const body = answer.body;
-        const events = (body.events || []).filter((e) => Number(e.seq) > this.lastSeq).sort((a, b) => a.seq - b.seq);
-        this.lost(Math.min(firstRetained(body), events.length ? Number(events[0].seq) : Infinity));
-        events.forEach((e) => {
-          if (Number(e.seq) === this.lastSeq + 1) {
-            this.deliver(e);
-          }
-        });
-        this.drain();
-        return Number(body.last_seq) || 0;
-      }, () => {
-        this.filling = null;
-        return null;
-      });
-    }
-    return this.filling;
-  }
-
-  /** Fetches the seqs missing before the held events; after several tries that found none, reports them as lost. */
-  fill() {
-    const before = this.lastSeq;
-    this.fetchAfter().then((lastSeq) => {
-      if (this.lastSeq > before && this.pending.size === 0) {
-        this.count('fills');
-      }
-      if (this.pending.size === 0 || this.stream.over) {
-        this.fillTries = 0;
-        return;
-      }
-      if (++this.fillTries >= FILL_TRIES && lastSeq !== null) {
-        this.lost(Math.min(...this.pending.keys()));
-        this.drain();
-        this.fillTries = 0;
-      } else {
-        setTimeout(() => this.fill(), 500 * this.fillTries);
-      }
-    });
   }
 
   /** A snapshot (a `status` or `replay_gap` event, or a look): reported, then what it counts beyond our last seq is fetched. */
