@@ -37,18 +37,23 @@ class FailoverTest {
     private static final long SEND_EVERY_MILLIS = 33;
     private static final long KILL_AFTER_MILLIS = 8_000;
     private static final long DOWN_MILLIS = 2_000;
+    /** The failover goals: events flowing again within 5 s of a restart, within 15 s when the instance never returns. */
+    private static final long RESTART_GOAL_MILLIS = 5_000;
+    private static final long GONE_GOAL_MILLIS = 15_000;
     @Test
     void aKilledInstanceRestartedTwoSecondsLaterLosesAndRepeatsNothing() throws Exception {
         Measured m = run("failover-restart-", true);
         // How long it took is a figure to read, not to assert: the machine is shared, and timing belongs to benchmarks.
-        System.out.printf("restart after %d ms: stalled events flowing again %d ms after the restart%n", DOWN_MILLIS,
-                m.lastStalledPublish() - m.restartedAt());
+        long afterRestart = m.lastStalledPublish() - m.restartedAt();
+        System.out.printf("restart after %d ms: stalled events flowing again %d ms after the restart (goal: within %d ms, %s)%n",
+                DOWN_MILLIS, afterRestart, RESTART_GOAL_MILLIS, afterRestart <= RESTART_GOAL_MILLIS ? "met" : "MISSED");
     }
 
     @Test
     void aKilledInstanceThatNeverReturnsLosesAndRepeatsNothing() throws Exception {
         Measured m = run("failover-gone-", false);
-        System.out.printf("no restart: longest wait of an event sent after the kill %d ms%n", m.maxWaitAfterKill());
+        System.out.printf("no restart: longest wait of an event sent after the kill %d ms (goal: within %d ms, %s)%n", m.maxWaitAfterKill(),
+                GONE_GOAL_MILLIS, m.maxWaitAfterKill() <= GONE_GOAL_MILLIS ? "met" : "MISSED");
     }
 
     /** What one run measured: wall-clock times in ms. */
