@@ -92,17 +92,11 @@ class RedisFailoverTest {
     void aSentinelGroupsKilledMasterLosesNothing() throws Exception {
         try (RedisSentinelGroup group = RedisSentinelGroup.start()) {
             String run = "rfo-sen-";
-            Map<String, String> env = RunEnv.of(run, group.url());
-            env.put("SSE_CONSUMER_POOL_SIZE", "1");
-            env.put("SSE_JWT_SECRET", TOKENS.secret());
-            env.put("SSE_MAX_CONNECTIONS_PER_USER", String.valueOf(EXECUTIONS));
+            Map<String, String> env = env(run, group.url());
             ExecutionScenario scenario = ExecutionScenario.completed(run);
             int size = scenario.size();
             RedisKeys keys = new RedisKeys(run);
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < EXECUTIONS; i++) {
-                ids.add("s-" + i);
-            }
+            List<String> ids = ids("s-");
             try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
                  EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(env));
                  KafkaProducer<String, byte[]> producer = producer();
@@ -110,12 +104,7 @@ class RedisFailoverTest {
                          .sentinels(group.sentinels().stream().map(RedisProcess::address).collect(Collectors.toCollection(LinkedHashSet::new)))
                          .build()) {
                 assertTrue(topology.awaitRunning(WAIT));
-                Map<String, CompletableFuture<List<Long>>> received = new LinkedHashMap<>();
-                for (String id : ids) {
-                    String url = "http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + id;
-                    received.put(id, CompletableFuture.supplyAsync(() -> read(url, size), READERS));
-                }
-                Thread.sleep(500);
+                Map<String, CompletableFuture<List<Long>>> received = follow(edge, ids, size);
                 send(producer, scenario, ids, 0, 3);
                 await("every execution has 3 events in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) >= 3));
                 group.killMaster();
@@ -130,6 +119,34 @@ class RedisFailoverTest {
         }
     }
 
+    /** One topology and one edge on {@code redisUrl}, one stream thread, one client per execution (all alice's). */
+    private static Map<String, String> env(String run, String redisUrl) {
+        Map<String, String> env = RunEnv.of(run, redisUrl);
+        env.put("SSE_JWT_SECRET", TOKENS.secret());
+        env.put("SSE_MAX_CONNECTIONS_PER_USER", String.valueOf(EXECUTIONS));
+        env.put("SSE_CONSUMER_POOL_SIZE", "1");
+        return env;
+    }
+
+    private static List<String> ids(String prefix) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < EXECUTIONS; i++) {
+            ids.add(prefix + i);
+        }
+        return ids;
+    }
+
+    /** An SSE client of each execution, connected from now on, reading until its last seq: what each received. */
+    private static Map<String, CompletableFuture<List<Long>>> follow(EdgeApp edge, List<String> ids, int size) throws InterruptedException {
+        Map<String, CompletableFuture<List<Long>>> received = new LinkedHashMap<>();
+        for (String id : ids) {
+            String url = "http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + id;
+            received.put(id, CompletableFuture.supplyAsync(() -> read(url, size), READERS));
+        }
+        Thread.sleep(500); // connected before the first event
+        return received;
+    }
+
     /**
      * Runs the executions across the kill; returns the seqs of each execution's log on the cluster afterwards. With
      * {@code clients}, an edge relays each execution to an SSE client connected from the start, which must receive
@@ -137,32 +154,19 @@ class RedisFailoverTest {
      */
     private static Map<String, List<Long>> killMasterMidStream(String run, String waitReplicas, boolean clients) throws Exception {
         try (RedisCluster cluster = RedisCluster.start()) {
-            Map<String, String> env = RunEnv.of(run, cluster.url());
-            env.put("SSE_JWT_SECRET", TOKENS.secret());
-            env.put("SSE_MAX_CONNECTIONS_PER_USER", String.valueOf(EXECUTIONS)); // one client per execution, all alice's
-            env.put("SSE_CONSUMER_POOL_SIZE", "1");
+            Map<String, String> env = env(run, cluster.url());
             env.put("SSE_REDIS_WAIT_REPLICAS", waitReplicas);
             env.put("SSE_REDIS_WAIT_TIMEOUT_MS", "200"); // the writes held back retry sooner: a shorter test
             ExecutionScenario scenario = ExecutionScenario.completed(run);
             int size = scenario.size();
             RedisKeys keys = new RedisKeys(run);
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < EXECUTIONS; i++) {
-                ids.add("x-" + i);
-            }
+            List<String> ids = ids("x-");
             try (TopologyApp topology = TopologyApp.start(TopologySettings.fromEnv(env));
                  EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(env));
                  KafkaProducer<String, byte[]> producer = producer();
                  RedisClusterClient redis = RedisClusterClient.create(cluster.seeds())) {
                 assertTrue(topology.awaitRunning(WAIT));
-                Map<String, CompletableFuture<List<Long>>> received = new LinkedHashMap<>();
-                if (clients) {
-                    for (String id : ids) {
-                        String url = "http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/" + id;
-                        received.put(id, CompletableFuture.supplyAsync(() -> read(url, size), READERS));
-                    }
-                    Thread.sleep(500);
-                }
+                Map<String, CompletableFuture<List<Long>>> received = clients ? follow(edge, ids, size) : new LinkedHashMap<>();
                 send(producer, scenario, ids, 0, 3);
                 await("every execution has 3 events in Redis", () -> ids.stream().allMatch(id -> lastSeq(redis, keys, id) >= 3));
 
