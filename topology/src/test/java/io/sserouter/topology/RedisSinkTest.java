@@ -89,6 +89,28 @@ class RedisSinkTest {
         }
     }
 
+    /** What a sequencer restarted on the direct path reads: how far its inputs went, and what Redis has beyond its state. */
+    @Test
+    void inputMarksOnlyRiseAndTheLogTellsEachEventsSeqByIdentity() throws Exception {
+        String app = "app-" + System.nanoTime();
+        try (RedisSink sink = new RedisSink(settings.redis(), settings); Jedis redis = new Jedis(settings.redis().url())) {
+            sink.markInputs(app, Map.of("execution_events/0", 41L, "pod_events/0", 7L));
+            sink.markInputs(app, Map.of("execution_events/0", 12L, "pod_events/0", 9L)); // a replay marks lower offsets again
+            assertEquals(Map.of("execution_events/0", 41L, "pod_events/0", 9L), sink.inputMarks(app));
+
+            sink.write(List.of(exec("r-resume", 1), exec("r-resume", 2), exec("r-resume", 3)));
+            EventSink.Written written = sink.writtenAfter("r-resume", 1);
+            assertEquals(3, written.lastSeq());
+            assertEquals(List.of(new EventSink.Logged(2, "id:2", exec("r-resume", 2).envelope()),
+                    new EventSink.Logged(3, "id:3", exec("r-resume", 3).envelope())), written.events());
+
+            // once the log has expired, the snapshot still says which seqs are taken
+            redis.del(settings.redis().keys().execLog("r-resume"));
+            assertEquals(new EventSink.Written(3, List.of()), sink.writtenAfter("r-resume", 1));
+            assertEquals(new EventSink.Written(0, List.of()), sink.writtenAfter("r-never", 0));
+        }
+    }
+
     @Test
     void eachOwnerHasALogOfEveryEventOfTheirExecutionsIncludingThoseBeforeTheOwnerWasKnown() throws Exception {
         try (RedisSink sink = new RedisSink(settings.redis(), settings);
