@@ -9,9 +9,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Utils;
@@ -86,14 +86,12 @@ public record Routing(Path path, int partitions) {
      * The mark is a topic, {@code <application.id>-direct-routing-marker}: it lives in Kafka with the state it
      * describes, under the application id's prefix that Kafka Streams' own topics need permission for anyway.
      */
-    static Routing resolve(TopologySettings settings) throws InterruptedException, TimeoutException {
+    static Routing resolve(TopologySettings settings, Admin admin) throws InterruptedException, TimeoutException {
         Routing repartitioned = repartitioned(settings.partitions());
         String unified = settings.applicationId() + "-" + Catalogue.UNIFIED + "-repartition";
         String changelog = settings.applicationId() + "-" + Catalogue.STATUS_STORE + "-changelog";
         String marker = settings.applicationId() + "-" + Catalogue.DIRECT_MARKER;
-        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
-        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        try (Admin admin = Admin.create(config)) {
+        try {
             Map<String, Integer> internal = partitionCounts(admin, List.of(unified, changelog, marker));
             boolean markedDirect = internal.remove(marker) != null;
             if (settings.routing().equals(REPARTITION)) {
@@ -157,10 +155,10 @@ public record Routing(Path path, int partitions) {
     /** Partition count of each of these topics that exists. */
     private static Map<String, Integer> partitionCounts(Admin admin, List<String> topics) throws InterruptedException, TimeoutException {
         Map<String, Integer> counts = new TreeMap<>();
+        Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(topics).topicNameValues(); // one request
         for (String topic : topics) {
             try {
-                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
-                counts.put(topic, description.partitions().size());
+                counts.put(topic, described.get(topic).get(60, TimeUnit.SECONDS).partitions().size());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -22,10 +21,8 @@ final class TopicCreator {
     private TopicCreator() {
     }
 
-    static void createMissing(TopologySettings settings) throws InterruptedException, TimeoutException {
-        Map<String, Object> config = new java.util.HashMap<>(settings.kafka());
-        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        try (Admin admin = Admin.create(config)) {
+    static void createMissing(TopologySettings settings, Admin admin) throws InterruptedException, TimeoutException {
+        try {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : settings.sourceTopics()) {

@@ -5,10 +5,18 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.rocksdb.RocksDB;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,15 +39,24 @@ public final class TopologyApp implements AutoCloseable {
 
     private TopologyApp(TopologySettings settings) throws Exception {
         this.settings = settings;
-        if (settings.createTopics()) {
-            TopicCreator.createMissing(settings);
-        }
-        routing = Routing.resolve(settings);
+        // A restart after a crash waits for all of this before its tasks run again: the Kafka metadata calls go on
+        // their own thread while this one connects to Redis and loads RocksDB's native library, so the start costs
+        // the longer of the two rather than their sum.
+        CompletableFuture<Routing> kafkaMetadata = kafkaMetadata(settings);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         metrics = new TopologyMetrics(registry);
+        RocksDB.loadLibrary();
         sink = new RedisSink(settings.redis(), settings);
-        streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics), StreamsProperties.of(settings, metrics));
+        try {
+            routing = kafkaMetadata.get();
+        } catch (ExecutionException e) {
+            sink.close();
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        Properties properties = StreamsProperties.of(settings, metrics);
+        UncleanStateSweeper.sweep(properties);
+        streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics), properties);
         // A failed thread is replaced; the outbox makes the records it was processing safe to process again.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
@@ -55,6 +72,26 @@ public final class TopologyApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         health = new HealthServer(settings.httpPort(), () -> streams.state() == KafkaStreams.State.RUNNING, registry);
+    }
+
+    /** Creates the missing topics and resolves the routing path, on a thread of its own. */
+    private static CompletableFuture<Routing> kafkaMetadata(TopologySettings settings) {
+        CompletableFuture<Routing> routing = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            Map<String, Object> config = new HashMap<>(settings.kafka());
+            config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+            try (Admin admin = Admin.create(config)) {
+                if (settings.createTopics()) {
+                    TopicCreator.createMissing(settings, admin);
+                }
+                routing.complete(Routing.resolve(settings, admin));
+            } catch (Throwable e) {
+                routing.completeExceptionally(e);
+            }
+        }, "startup-kafka-metadata");
+        thread.setDaemon(true);
+        thread.start();
+        return routing;
     }
 
     public static TopologyApp start(TopologySettings settings) throws Exception {
