@@ -40,6 +40,12 @@ public final class StreamsProperties {
         // a pause of a few seconds (GC, a busy host) still costs no rebalance.
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+        // An instance killed mid-transaction leaves it open, and until the transaction coordinator aborts it, whoever
+        // takes over the instance's tasks cannot read past it (changelogs, committed offsets). A restarted instance
+        // aborts it at once (same transactional ids); for one that never returns, the coordinator aborts it at its
+        // first sweep (every 10 s by default) after this timeout, so Kafka Streams' 10 s made the takeover take 10 to
+        // 20 s. Transactions last one commit interval (100 ms), so 5 s still leaves room for a stalled commit.
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 5_000);
         if (settings.instanceId() != null) {
             // Static membership: an instance restarted under the same name replaces its dead self in the group at
             // once instead of waiting for the session timeout. Kafka Streams appends the thread index.
