@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * (a crash, kill -9, an OOM kill). Kafka Streams cannot tell committed from uncommitted data in such a store, so it
  * wipes the store and restores it from the changelog anyway; but it finds out only once the task is assigned, and
  * then also asks the whole group to rebalance (so that a standby could take the task over), which stalls every
- * instance for up to a heartbeat interval. Removing those directories before Kafka Streams starts gives the same
- * restore without the extra rebalance.
+ * instance for up to a heartbeat interval. Without standby replicas, that rebalance cannot move the task anywhere
+ * better, and removing those directories before Kafka Streams starts gives the same restore without it.
  *
  * <p>Only task directories are removed: the process id file stays, so the restarted instance keeps its transactional
  * ids and fences its dead self at once. Nothing is touched while another process holds the state directory's lock
@@ -43,6 +43,11 @@ final class UncleanStateSweeper {
         StreamsConfig config = new StreamsConfig(streamsProperties);
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(config.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
             return List.of(); // at-least-once keeps a checkpoint while it runs and restores only what came after it
+        }
+        if (config.getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG) > 0) {
+            // that rebalance is then worth it: it makes an up-to-date standby the task's owner, instead of this
+            // instance restoring the whole store from the changelog
+            return List.of();
         }
         Path appDir = Path.of(config.getString(StreamsConfig.STATE_DIR_CONFIG), config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
         if (!Files.isDirectory(appDir)) {

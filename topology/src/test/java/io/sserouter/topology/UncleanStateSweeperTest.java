@@ -50,6 +50,15 @@ class UncleanStateSweeperTest {
     }
 
     @Test
+    void withStandbyReplicasNothingGoes() {
+        Properties withStandby = properties(StreamsConfig.EXACTLY_ONCE_V2);
+        withStandby.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+        // Kafka Streams' own handling then rebalances, and an up-to-date standby takes the task over
+        assertEquals(List.of(), UncleanStateSweeper.sweep(withStandby));
+        assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
+    }
+
+    @Test
     void aStateDirectoryInUseByAnotherInstanceIsLeftAlone() throws IOException {
         try (FileChannel channel = FileChannel.open(appDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock held = channel.lock()) {
