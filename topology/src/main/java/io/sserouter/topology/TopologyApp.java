@@ -34,6 +34,7 @@ public final class TopologyApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final HealthServer health;
+    private final LocalStateGuard localState;
     private PipelineHeartbeat heartbeat;
     private final CountDownLatch failed = new CountDownLatch(1);
 
@@ -55,7 +56,8 @@ public final class TopologyApp implements AutoCloseable {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         Properties properties = StreamsProperties.of(settings, metrics);
-        UncleanStateSweeper.sweep(properties);
+        localState = new LocalStateGuard(properties);
+        localState.beforeStart();
         streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics), properties);
         // A failed thread is replaced; the outbox makes the records it was processing safe to process again.
         streams.setUncaughtExceptionHandler(e -> {
@@ -146,7 +148,9 @@ public final class TopologyApp implements AutoCloseable {
             heartbeat.close();
         }
         boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT));
-        if (!closed) {
+        if (closed) {
+            localState.afterCleanClose();
+        } else {
             LOG.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
         }
         streamsMetrics.close();

@@ -36,7 +36,7 @@ public final class TopologyBench {
     }
 
     /** Source topics holding a backlog, and where it ends, so a later reader can tell it from what comes after. */
-    private record Backlog(String run, List<String> topics, long events, Map<TopicPartition, Long> end) {
+    record Backlog(String run, List<String> topics, long events, Map<TopicPartition, Long> end) {
     }
 
     private TopologyBench() {
@@ -99,7 +99,7 @@ public final class TopologyBench {
         System.exit(0);
     }
 
-    private static Backlog backlog(KafkaBroker kafka, KafkaProducer<String, byte[]> producer, String run, int partitions, long events)
+    static Backlog backlog(KafkaBroker kafka, KafkaProducer<String, byte[]> producer, String run, int partitions, long events)
             throws Exception {
         System.out.printf("== %s: writing a backlog of %d events%n", run, events);
         List<String> sources = Lifecycle.sourceTopics(run);
@@ -150,7 +150,7 @@ public final class TopologyBench {
     }
 
     /** The topology's environment for a run: its topics, Redis prefix and threads; tuning from this process's environment. */
-    private static Map<String, String> topologyEnv(KafkaBroker kafka, RedisProcess redis, String run, String redisPrefix,
+    static Map<String, String> topologyEnv(KafkaBroker kafka, RedisProcess redis, String run, String redisPrefix,
                                                    int partitions, int threads) {
         Map<String, String> env = new HashMap<>();
         // tuning under test can be passed as the usual variables, e.g. KAFKA_COMMIT_INTERVAL_MS=50 bench/run

@@ -17,35 +17,52 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The local state a kill -9 leaves under exactly-once goes before Kafka Streams starts; everything else stays. */
-class UncleanStateSweeperTest {
+/** The local state a run that never closed leaves under exactly-once goes before Kafka Streams starts; nothing else. */
+class LocalStateGuardTest {
     @TempDir
     Path stateDir;
     private Path appDir;
 
     @BeforeEach
-    void leftBehind() throws IOException {
+    void aPreviousRun() throws IOException {
         appDir = stateDir.resolve("app");
-        // what Kafka Streams leaves: a task killed while processing has no checkpoint, one closed cleanly has one
         Files.createDirectories(appDir.resolve("0_1/rocksdb/execution-status"));
         Files.writeString(appDir.resolve("0_1/rocksdb/execution-status/000004.log"), "uncommitted?");
-        Files.createDirectories(appDir.resolve("0_2/rocksdb/execution-status"));
-        Files.writeString(appDir.resolve("0_2/.checkpoint"), "0\n1\napp-execution-status-changelog 2 41\n");
+        Files.createDirectories(appDir.resolve("1_1/rocksdb/redis-outbox-notifications"));
         Files.writeString(appDir.resolve("kafka-streams-process-metadata"), "{\"processId\":\"0d2e\"}");
     }
 
     @Test
-    void underExactlyOnceATaskWithoutCheckpointGoesAndTheRestStays() {
-        assertEquals(List.of("0_1"), UncleanStateSweeper.sweep(properties(StreamsConfig.EXACTLY_ONCE_V2)));
+    void aRunThatNeverClosedLeavesStateThatIsRemovedAtTheNextStart() {
+        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart();
+        // killed: no clean close
 
+        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
         assertFalse(Files.exists(appDir.resolve("0_1")));
-        assertTrue(Files.exists(appDir.resolve("0_2/.checkpoint")), "a cleanly closed task restores from its checkpoint");
         assertTrue(Files.exists(appDir.resolve("kafka-streams-process-metadata")), "the process id, and so the transactional ids, stay");
     }
 
     @Test
+    void aRunThatClosedCleanlyKeepsItsState() {
+        LocalStateGuard run = new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2));
+        run.beforeStart();
+        run.afterCleanClose();
+
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+        assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
+    }
+
+    @Test
+    void stateFromBeforeTheGuardExistedIsKafkaStreamsToJudge() {
+        // no mark of a run: an instance upgraded from a release without the guard, or a first start
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+        assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
+    }
+
+    @Test
     void underAtLeastOnceNothingGoes() {
-        assertEquals(List.of(), UncleanStateSweeper.sweep(properties(StreamsConfig.AT_LEAST_ONCE)));
+        new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE)).beforeStart();
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE)).beforeStart());
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
 
@@ -53,25 +70,20 @@ class UncleanStateSweeperTest {
     void withStandbyReplicasNothingGoes() {
         Properties withStandby = properties(StreamsConfig.EXACTLY_ONCE_V2);
         withStandby.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+        new LocalStateGuard(withStandby).beforeStart();
         // Kafka Streams' own handling then rebalances, and an up-to-date standby takes the task over
-        assertEquals(List.of(), UncleanStateSweeper.sweep(withStandby));
+        assertEquals(List.of(), new LocalStateGuard(withStandby).beforeStart());
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
 
     @Test
     void aStateDirectoryInUseByAnotherInstanceIsLeftAlone() throws IOException {
+        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart();
         try (FileChannel channel = FileChannel.open(appDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock held = channel.lock()) {
-            assertEquals(List.of(), UncleanStateSweeper.sweep(properties(StreamsConfig.EXACTLY_ONCE_V2)));
+            assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
         }
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
-    }
-
-    @Test
-    void aFirstStartHasNothingToSweep() {
-        Properties fresh = properties(StreamsConfig.EXACTLY_ONCE_V2);
-        fresh.put(StreamsConfig.APPLICATION_ID_CONFIG, "never-ran");
-        assertEquals(List.of(), UncleanStateSweeper.sweep(fresh));
     }
 
     private Properties properties(String guarantee) {

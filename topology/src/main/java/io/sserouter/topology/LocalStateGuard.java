@@ -1,0 +1,110 @@
+package io.sserouter.topology;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Under exactly-once, the local state of a process that stopped without closing (a crash, kill -9, an OOM kill) may
+ * hold uncommitted writes, so Kafka Streams wipes it and restores the stores from their changelogs. But it finds out
+ * only once the tasks are assigned, and then also asks the whole group to rebalance (so that a standby could take a
+ * task over), which stalls every instance for up to a heartbeat interval. Without standby replicas that rebalance
+ * cannot move a task anywhere better, so this guard removes such state before Kafka Streams starts: the same restore,
+ * without the rebalance.
+ *
+ * <p>A run is marked by a file in the application's state directory, made at start and removed after a clean close;
+ * finding it at start means the last run did not close. (Kafka Streams 4.3 keeps its own record of committed offsets
+ * inside each RocksDB store, which is not for others to read.) Only task directories are removed: the process id
+ * file stays, so the restarted instance keeps its transactional ids and fences its dead self at once. Nothing is
+ * touched while another process holds the state directory's lock (Kafka Streams holds it while it runs).
+ */
+final class LocalStateGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStateGuard.class);
+    /** Kafka Streams' name for the state directory's lock file (StateDirectory's LOCK_FILE_NAME). */
+    private static final String LOCK_FILE = ".lock";
+    private static final String RUNNING_MARK = "sse-router.running";
+
+    private final Path appDir;
+    private final boolean sweeps;
+
+    LocalStateGuard(Properties streamsProperties) {
+        StreamsConfig config = new StreamsConfig(streamsProperties);
+        appDir = Path.of(config.getString(StreamsConfig.STATE_DIR_CONFIG), config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
+        // at-least-once restores only what came after its last checkpoint, and trusts what is before it; with a
+        // standby, Kafka Streams' rebalance is worth it: it makes the up-to-date standby the task's owner at once
+        sweeps = StreamsConfig.EXACTLY_ONCE_V2.equals(config.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+                && config.getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG) == 0;
+    }
+
+    /** Removes the task directories a run that did not close left (see above), then marks this run; their names. */
+    List<String> beforeStart() {
+        try {
+            Files.createDirectories(appDir);
+            try (FileChannel channel = FileChannel.open(appDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException heldHere) {
+                    lock = null;
+                }
+                if (lock == null) {
+                    return List.of(); // in use: Kafka Streams refuses to start, with its own message
+                }
+                try {
+                    List<String> swept = new ArrayList<>();
+                    if (sweeps && Files.exists(appDir.resolve(RUNNING_MARK))) {
+                        for (Path task : taskDirectories()) {
+                            delete(task);
+                            swept.add(task.getFileName().toString());
+                        }
+                    }
+                    if (!swept.isEmpty()) {
+                        LOG.info("Local state of tasks {} left by a stop without close removed; it is restored from the changelogs", swept);
+                    }
+                    Files.writeString(appDir.resolve(RUNNING_MARK), "removed after a clean close\n");
+                    return swept;
+                } finally {
+                    lock.release();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the state directory " + appDir, e);
+        }
+    }
+
+    /** Marks the run as closed cleanly: its local state is Kafka Streams' to trust at the next start. */
+    void afterCleanClose() {
+        try {
+            Files.deleteIfExists(appDir.resolve(RUNNING_MARK));
+        } catch (IOException e) {
+            LOG.warn("Cannot remove {}: the next start restores the stores from the changelogs ({})", appDir.resolve(RUNNING_MARK), e.toString());
+        }
+    }
+
+    private List<Path> taskDirectories() throws IOException {
+        try (Stream<Path> entries = Files.list(appDir)) {
+            return entries.filter(Files::isDirectory).filter(p -> p.getFileName().toString().matches("\\d+_\\d+")).sorted().toList();
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
