@@ -3,6 +3,8 @@ package io.sserouter.topology;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.NotificationEnvelope;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -101,7 +103,14 @@ public final class TopologyFactory {
         return new SinkWrite(kind, target, 0, event.dedupId(), event.source(), Json.write(envelope), null, false);
     }
 
+    /**
+     * A store's changelog gets every update (one per event), and a new owner of the task reads all of it. Kafka
+     * compacts only closed segments, and with the broker's 1 GiB segments most of a day's updates would stay
+     * uncompacted: smaller segments let compaction keep the restore near one record per key.
+     */
+    private static final Map<String, String> CHANGELOG_CONFIG = Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(64 << 20));
+
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> serde) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde).withLoggingEnabled(CHANGELOG_CONFIG);
     }
 }

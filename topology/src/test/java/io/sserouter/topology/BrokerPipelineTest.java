@@ -90,6 +90,9 @@ class BrokerPipelineTest {
             String dlqMax = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, run + "dlq"))).all().get()
                     .values().iterator().next().get("max.message.bytes").value();
             assertTrue(Integer.parseInt(dlqMax) > 8 << 20, "dead-letter topic takes big records: " + dlqMax);
+            String changelogSegment = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
+                    run + "app-" + Catalogue.STATUS_STORE + "-changelog"))).all().get().values().iterator().next().get("segment.bytes").value();
+            assertEquals(String.valueOf(64 << 20), changelogSegment, "segments small enough for compaction to keep a restore short");
 
             byte[] huge = ("{\"event_type\":\"pod_running\",\"execution_id\":\"big\",\"pad\":\"" + "p".repeat(1_500_000) + "\"}")
                     .getBytes(StandardCharsets.UTF_8);

@@ -73,7 +73,7 @@ public final class RestoreBench {
         }
         double processSeconds = (System.nanoTime() - start) / 1e9;
         long[] changelog = changelog(kafka.bootstrapServers(), app + "-execution-status-changelog");
-        System.out.printf("   processed in %.1f s; changelog of the execution store: %d records, %.1f MB%n",
+        System.out.printf("   processed in %.1f s; changelog of the execution store: %d updates, %.1f MB on disk%n",
                 processSeconds, changelog[0], changelog[1] / 1e6);
 
         double withState = timeToRunning(env);
@@ -111,7 +111,7 @@ public final class RestoreBench {
         throw new IllegalStateException("the backlog was not processed within " + PROCESS_TIMEOUT);
     }
 
-    /** Records (end offsets, transaction markers included) and bytes on disk of a changelog topic. */
+    /** Updates written (end offsets, transaction markers included) and bytes on disk (what compaction left) of a changelog topic. */
     private static long[] changelog(String bootstrap, String topic) throws Exception {
         try (Admin admin = BenchKit.admin(bootstrap)) {
             int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
@@ -145,18 +145,18 @@ public final class RestoreBench {
 
     private static void report(List<Row> rows, String dir) throws Exception {
         System.out.println();
-        System.out.println("| executions in the store | changelog records | changelog MB | start with its state s | start restoring the store s | restored records/s |");
+        System.out.println("| executions in the store | changelog updates | changelog MB on disk | start with its state s | start restoring the store s | restored MB/s |");
         System.out.println("|---|---|---|---|---|---|");
         List<List<Object>> csv = new ArrayList<>();
         for (Row r : rows) {
             // the restore's share of the start; on a noisy machine a small store's restore drowns in the start itself
             double restore = r.fromChangelogSeconds() - r.withStateSeconds();
-            double rate = restore > 0.1 ? r.changelogRecords() / restore : Double.NaN;
+            double rate = restore > 0.1 ? r.changelogMb() / restore : Double.NaN;
             System.out.printf("| %d | %d | %.1f | %.2f | %.2f | %s |%n", r.executions(), r.changelogRecords(), r.changelogMb(),
                     r.withStateSeconds(), r.fromChangelogSeconds(), Double.isNaN(rate) ? "n/a" : String.format("%.0f", rate));
             csv.add(List.of(r.executions(), r.changelogRecords(), r.changelogMb(), r.withStateSeconds(), r.fromChangelogSeconds(), rate));
         }
-        BenchKit.writeCsv(dir, "topology-restore", List.of("executions", "changelog_records", "changelog_mb", "start_with_state_s",
-                "start_restoring_s", "restored_records_per_s"), csv);
+        BenchKit.writeCsv(dir, "topology-restore", List.of("executions", "changelog_updates", "changelog_mb_on_disk", "start_with_state_s",
+                "start_restoring_s", "restored_mb_per_s"), csv);
     }
 }
