@@ -53,35 +53,35 @@ final class LocalStateGuard {
     List<String> beforeStart() {
         try {
             Files.createDirectories(appDir);
-            try (FileChannel channel = FileChannel.open(appDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                FileLock lock;
-                try {
-                    lock = channel.tryLock();
-                } catch (OverlappingFileLockException heldHere) {
-                    lock = null;
-                }
+            try (FileChannel channel = FileChannel.open(appDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock lock = tryLock(channel)) {
                 if (lock == null) {
                     return List.of(); // in use: Kafka Streams refuses to start, with its own message
                 }
-                try {
-                    List<String> swept = new ArrayList<>();
-                    if (sweeps && Files.exists(appDir.resolve(RUNNING_MARK))) {
-                        for (Path task : taskDirectories()) {
-                            delete(task);
-                            swept.add(task.getFileName().toString());
-                        }
+                List<String> swept = new ArrayList<>();
+                if (sweeps && Files.exists(appDir.resolve(RUNNING_MARK))) {
+                    for (Path task : taskDirectories()) {
+                        delete(task);
+                        swept.add(task.getFileName().toString());
                     }
-                    if (!swept.isEmpty()) {
-                        LOG.info("Local state of tasks {} left by a stop without close removed; it is restored from the changelogs", swept);
-                    }
-                    Files.writeString(appDir.resolve(RUNNING_MARK), "removed after a clean close\n");
-                    return swept;
-                } finally {
-                    lock.release();
                 }
+                if (!swept.isEmpty()) {
+                    LOG.info("Local state of tasks {} left by a stop without close removed; it is restored from the changelogs", swept);
+                }
+                Files.writeString(appDir.resolve(RUNNING_MARK), "removed after a clean close\n");
+                return swept;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the state directory " + appDir, e);
+        }
+    }
+
+    /** The lock, or null when another process (or this one) holds it. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldHere) {
+            return null;
         }
     }
 

@@ -32,6 +32,13 @@ import org.apache.kafka.streams.state.Stores;
  * Invalid records never enter: the source deserializer rejects them and the configured handler dead-letters them.
  */
 public final class TopologyFactory {
+    /**
+     * A store's changelog gets every update (one per event), and a new owner of the task reads all of it. Kafka
+     * compacts only closed segments, and with the broker's 1 GiB segments most of a day's updates would stay
+     * uncompacted: smaller segments let compaction keep the restore near one record per key.
+     */
+    private static final Map<String, String> CHANGELOG_CONFIG = Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(64 << 20));
+
     private TopologyFactory() {
     }
 
@@ -102,13 +109,6 @@ public final class TopologyFactory {
                 event.eventType(), event.timestamp(), event.eventId(), event.data());
         return new SinkWrite(kind, target, 0, event.dedupId(), event.source(), Json.write(envelope), null, false);
     }
-
-    /**
-     * A store's changelog gets every update (one per event), and a new owner of the task reads all of it. Kafka
-     * compacts only closed segments, and with the broker's 1 GiB segments most of a day's updates would stay
-     * uncompacted: smaller segments let compaction keep the restore near one record per key.
-     */
-    private static final Map<String, String> CHANGELOG_CONFIG = Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(64 << 20));
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> serde) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), serde).withLoggingEnabled(CHANGELOG_CONFIG);
