@@ -2,6 +2,7 @@ package io.sserouter.topology;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.contract.RedisKeys;
@@ -12,12 +13,15 @@ import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.RunEnv;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -120,6 +124,12 @@ class BrokerPipelineTest {
             assertTrue(app.scrape().contains("kafka_consumer_fetch_manager_records_lag"), "Kafka Streams client metrics, lag included");
             assertTrue(app.scrape().contains("sse_router_streams_state{state=\"running\"} 1.0"), "the current state is 1");
             assertTrue(app.scrape().contains("sse_router_streams_state{state=\"rebalancing\"} 0.0"), "every other state is 0");
+        }
+        // closed cleanly: the next start trusts the local state instead of restoring the stores from the changelogs
+        Path appState = Path.of(env.get("KAFKA_STATE_DIR"), run + "app");
+        assertFalse(Files.exists(appState.resolve("sse-router.running")), "the run's mark is gone after a clean close");
+        try (Stream<Path> tasks = Files.list(appState)) {
+            assertTrue(tasks.anyMatch(p -> p.getFileName().toString().matches("\\d+_\\d+")), "the tasks' local state is kept");
         }
     }
 
