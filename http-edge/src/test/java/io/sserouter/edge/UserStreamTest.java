@@ -199,7 +199,7 @@ class UserStreamTest {
                     .bearer(TOKENS.user("hal", Duration.ofMinutes(10))).once().start()) {
                 SseEvent error = first.awaitEvent(e -> e.event().equals("error"), WAIT).orElseThrow();
                 assertEquals("connection_limit", error.json().get("reason").asText());
-                assertTrue(second.connected());
+                assertTrue(second.awaitConnection(1, WAIT), "the newer stream stays");
             }
         }
     }
