@@ -1,5 +1,6 @@
 package io.sserouter.config;
 
+import io.sserouter.contract.PubSub;
 import io.sserouter.contract.RedisKeys;
 
 import java.net.URI;
@@ -24,7 +25,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * Where Redis is (one node, a cluster or a Sentinel group, see {@link RedisUrl}) and how its keys are named; makes the
  * clients both deployables use, of the kind the deployment needs.
  */
-public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) {
+public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks, PubSubChoice pubSubChoice) {
+    /** {@code SSE_REDIS_PUBSUB}: the kind of pub/sub, or AUTO to choose it from the deployment ({@link #pubSub()}). */
+    public enum PubSubChoice { AUTO, GLOBAL, SHARDED }
+
     private static final Logger LOG = LoggerFactory.getLogger(RedisSettings.class);
     private static final int TIMEOUT_MS = 2_000;
 
@@ -39,7 +43,9 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) 
         }
         String prefix = env.matching("SSE_REDIS_PREFIX", RedisKeys.DEFAULT_PREFIX,
                 p -> p.matches("[A-Za-z0-9_.:-]{0,64}"), "up to 64 characters of [A-Za-z0-9_.:-]");
-        return new RedisSettings(address, new RedisKeys(prefix), ReplicaAcks.fromEnv(env));
+        String pubSub = env.matching("SSE_REDIS_PUBSUB", "auto", v -> v.matches("(?i)auto|global|sharded"), "auto, global or sharded");
+        return new RedisSettings(address, new RedisKeys(prefix), ReplicaAcks.fromEnv(env),
+                PubSubChoice.valueOf(pubSub.toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** The URL without its password, for messages. */
@@ -109,6 +115,38 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks) 
                     hostAndPort(), e.getMessage());
             return RedisUrl.Kind.NODE;
         }
+    }
+
+    /**
+     * The pub/sub both deployables use, decided the same way by each at start: as set, or with {@code auto}, sharded
+     * on a Redis Cluster whose nodes run Redis 7 or later (where SPUBLISH exists) and global everywhere else. A
+     * cluster that cannot be asked now is taken to run Redis 7.
+     */
+    public PubSub pubSub() {
+        return switch (pubSubChoice) {
+            case GLOBAL -> PubSub.GLOBAL;
+            case SHARDED -> PubSub.SHARDED;
+            case AUTO -> kind() == RedisUrl.Kind.CLUSTER && clusterSupportsShardedPubSub() ? PubSub.SHARDED : PubSub.GLOBAL;
+        };
+    }
+
+    /** True unless a reachable seed reports a Redis older than 7. */
+    private boolean clusterSupportsShardedPubSub() {
+        for (HostAndPort seed : address.nodes()) {
+            try (Jedis jedis = new Jedis(seed, clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
+                String version = jedis.info("server").lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElse("redis_version:7");
+                int major = Integer.parseInt(version.substring("redis_version:".length()).split("\\.")[0].trim());
+                if (major < 7) {
+                    LOG.warn("Redis at {} is version {}: pub/sub stays global (sharded pub/sub needs Redis 7)", seed, version);
+                    return false;
+                }
+                return true;
+            } catch (JedisException | NumberFormatException e) {
+                LOG.debug("seed {} did not tell its version: {}", seed, e.getMessage());
+            }
+        }
+        LOG.warn("no Redis Cluster seed answered; taking the cluster to run Redis 7 (sharded pub/sub)");
+        return true;
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sserouter.contract.PubSub;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -109,5 +110,20 @@ class RedisSettingsTest {
         RedisSettings.fromEnv(bad);
         ConfigException e = assertThrows(ConfigException.class, bad::check);
         assertTrue(e.getMessage().contains("SSE_REDIS_WAIT_REPLICAS"), e.getMessage());
+    }
+
+    @Test
+    void pubSubIsChosenByTheDeploymentUnlessSet() {
+        RedisSettings unreachable = RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "redis://127.0.0.1:1")));
+        assertEquals(PubSub.GLOBAL, unreachable.pubSub(), "a single node (one that cannot be asked is taken as one): global");
+        RedisSettings cluster = RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "redis://127.0.0.1:1,127.0.0.1:2")));
+        assertEquals(PubSub.SHARDED, cluster.pubSub(), "several seeds are a cluster, taken to run Redis 7 while none answers");
+        RedisSettings pinned = RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", "redis://127.0.0.1:1,127.0.0.1:2", "SSE_REDIS_PUBSUB", "global")));
+        assertEquals(PubSub.GLOBAL, pinned.pubSub(), "as set");
+
+        Env bad = new Env(Map.of("SSE_REDIS_PUBSUB", "shard"));
+        RedisSettings.fromEnv(bad);
+        ConfigException e = assertThrows(ConfigException.class, bad::check);
+        assertTrue(e.getMessage().contains("SSE_REDIS_PUBSUB"), e.getMessage());
     }
 }

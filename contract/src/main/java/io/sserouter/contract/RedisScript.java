@@ -19,7 +19,12 @@ public enum RedisScript {
     /** A slot for a new stream of one user, evicting the oldest beyond the user's limit. */
     STREAM_SLOT_OPEN("stream-slot-open.lua"),
     /** Counts one connection attempt; the counter always gets an expiry, even if an earlier count left it without. */
-    CONNECT_RATE("connect-rate.lua");
+    CONNECT_RATE("connect-rate.lua"),
+    /** One message on one channel: a script, so that a cluster client routes it by its channel like any key. */
+    PUBLISH("publish.lua");
+
+    /** How every script that publishes says so; {@link #source(PubSub)} swaps in the command of the kind in use. */
+    private static final String PUBLISH_CALL = "redis.call('PUBLISH'";
 
     private final String file;
     private final String source;
@@ -29,9 +34,14 @@ public enum RedisScript {
         this.source = read(file);
     }
 
-    /** The script's text, as sent to EVAL or SCRIPT LOAD. */
+    /** The script's text, as sent to EVAL or SCRIPT LOAD, publishing with PUBLISH. */
     public String source() {
         return source;
+    }
+
+    /** The script's text publishing the given way (SPUBLISH for sharded pub/sub). */
+    public String source(PubSub pubSub) {
+        return pubSub == PubSub.GLOBAL ? source : source.replace(PUBLISH_CALL, "redis.call('" + pubSub.publishCommand() + "'");
     }
 
     public String file() {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sserouter.contract.Json;
+import io.sserouter.contract.PubSub;
 import io.sserouter.edge.auth.TokenVerifier;
 import io.sserouter.edge.http.Authenticator;
 import io.sserouter.edge.http.CorsRules;
@@ -24,7 +25,7 @@ import io.sserouter.edge.http.StreamAdmission;
 import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.redis.PipelineHealth;
 import io.sserouter.edge.redis.RedisEventStore;
-import io.sserouter.edge.redis.RedisFanout;
+import io.sserouter.edge.redis.Fanout;
 import io.sserouter.edge.redis.RedisReader;
 import io.sserouter.edge.redis.UserLimits;
 import io.sserouter.edge.relay.Relay;
@@ -49,7 +50,7 @@ public final class EdgeApp implements AutoCloseable {
 
     private final RedisReader reader;
     private final UnifiedJedis limitsClient;
-    private final RedisFanout fanout;
+    private final Fanout fanout;
     private final ScheduledThreadPoolExecutor timers;
     private final ExecutorService writers;
     private final StreamRegistry registry;
@@ -63,14 +64,16 @@ public final class EdgeApp implements AutoCloseable {
         EdgeMetrics metrics = new EdgeMetrics(meters);
         grace = settings.shutdownGrace();
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
-        fanout = new RedisFanout(settings.redis());
+        PubSub pubSub = settings.redis().pubSub();
+        LOG.info("Redis pub/sub: {}", pubSub == PubSub.SHARDED ? "sharded (SSUBSCRIBE, a connection per master)" : "global (SUBSCRIBE)");
+        fanout = Fanout.of(settings.redis(), pubSub);
         timers = new ScheduledThreadPoolExecutor(1, daemon("edge-timers"));
         // A stream's token-expiry timer is cancelled when the stream closes; without this a cancelled timer stays
         // queued, and keeps the closed stream reachable, until the token would have expired (hours).
         timers.setRemoveOnCancelPolicy(true);
         writers = Executors.newFixedThreadPool(settings.writerThreads(), daemon("edge-writer"));
         limitsClient = settings.redis().pooledClient("sse-router-edge-limits", 8);
-        UserLimits limits = new UserLimits(limitsClient, settings.redis().keys(), settings);
+        UserLimits limits = new UserLimits(limitsClient, settings.redis().keys(), settings, pubSub);
         shutdown = new Shutdown(meters);
         registry = new StreamRegistry(limits, timers, metrics);
         metrics.activeConnections(registry::size);

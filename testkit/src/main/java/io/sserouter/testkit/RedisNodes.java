@@ -39,18 +39,7 @@ final class RedisNodes {
     }
 
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("gave up waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Await.until(what, SETTLE_TIMEOUT, condition);
     }
 
 }

@@ -1,5 +1,6 @@
 package io.sserouter.topology;
 
+import io.sserouter.contract.PubSub;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.RedisScript;
 import io.sserouter.config.RedisSettings;
@@ -15,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -35,6 +38,7 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * A batch counts as written once the master's replicas hold it too ({@link ReplicaGuard}).
  */
 public final class RedisSink implements EventSink {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSink.class);
     private final UnifiedJedis client;
     private final RedisKeys keys;
     private final TopologySettings settings;
@@ -44,6 +48,7 @@ public final class RedisSink implements EventSink {
     private volatile String userLogSha;
     private final ReplicaGuard replicas;
     private final ExecutorService sender;
+    private final PubSub pubSub;
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -55,6 +60,8 @@ public final class RedisSink implements EventSink {
         this.settings = settings;
         this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
+        this.pubSub = redis.pubSub();
+        LOG.info("Redis pub/sub: {}", pubSub == PubSub.SHARDED ? "sharded (SPUBLISH)" : "global (PUBLISH)");
         this.replicas = new ReplicaGuard(client, redis.acks());
         // each processor has at most one batch in flight; a thread per stream thread, and one more, keeps them moving
         AtomicInteger threads = new AtomicInteger();
@@ -176,9 +183,9 @@ public final class RedisSink implements EventSink {
 
     private void loadScripts(boolean force) {
         if (force || executionSha == null) {
-            executionSha = client.scriptLoad(RedisScript.EXECUTION_WRITE.source());
-            publishOnceSha = client.scriptLoad(RedisScript.PUBLISH_ONCE.source());
-            userLogSha = client.scriptLoad(RedisScript.USER_LOG_APPEND.source());
+            executionSha = client.scriptLoad(RedisScript.EXECUTION_WRITE.source(pubSub));
+            publishOnceSha = client.scriptLoad(RedisScript.PUBLISH_ONCE.source(pubSub));
+            userLogSha = client.scriptLoad(RedisScript.USER_LOG_APPEND.source(pubSub));
         }
     }
 

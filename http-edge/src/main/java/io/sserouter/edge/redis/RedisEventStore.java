@@ -8,10 +8,10 @@ import io.sserouter.edge.sse.Published;
 
 /** The event store of an edge instance: its one subscriber connection for live messages, pooled reads for the rest. */
 public class RedisEventStore implements EventStore {
-    private final RedisFanout fanout;
+    private final Fanout fanout;
     private final RedisReader reader;
 
-    public RedisEventStore(RedisFanout fanout, RedisReader reader) {
+    public RedisEventStore(Fanout fanout, RedisReader reader) {
         this.fanout = fanout;
         this.reader = reader;
     }

@@ -1,5 +1,6 @@
 package io.sserouter.edge.redis;
 
+import io.sserouter.contract.PubSub;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.RedisScript;
 import io.sserouter.edge.EdgeSettings;
@@ -38,11 +39,13 @@ public final class UserLimits {
     private final RedisKeys keys;
     private final EdgeSettings settings;
     private final Duration slotTtl;
+    private final String publish;
 
-    public UserLimits(UnifiedJedis redis, RedisKeys keys, EdgeSettings settings) {
+    public UserLimits(UnifiedJedis redis, RedisKeys keys, EdgeSettings settings, PubSub pubSub) {
         this.redis = redis;
         this.keys = keys;
         this.settings = settings;
+        this.publish = RedisScript.PUBLISH.source(pubSub);
         this.slotTtl = settings.heartbeat().multipliedBy(3);
     }
 
@@ -63,9 +66,13 @@ public final class UserLimits {
         int limit = principal.admin() ? settings.maxConnectionsAdmin() : settings.maxConnectionsPerUser();
         String user = principal.userId();
         long now = System.currentTimeMillis();
-        redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(keys.streamSlots(user), keys.streamSlotDeadlines(user)),
+        Object evicted = redis.eval(RedisScript.STREAM_SLOT_OPEN.source(), List.of(keys.streamSlots(user), keys.streamSlotDeadlines(user)),
                 List.of(streamId, String.valueOf(now), String.valueOf(now + slotTtl.toMillis()), String.valueOf(limit),
-                        String.valueOf(slotTtl.toMillis()), keys.streamKick()));
+                        String.valueOf(slotTtl.toMillis())));
+        // a separate call: the kick channel is every user's, so in a cluster it lives in a slot of its own
+        for (Object stream : (List<?>) evicted) {
+            redis.eval(publish, List.of(keys.streamKick()), List.of(String.valueOf(stream)));
+        }
     }
 
     /**

@@ -17,7 +17,7 @@ import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.redis.LoggedEvent;
 import io.sserouter.edge.redis.PipelineHealth;
 import io.sserouter.edge.redis.RedisEventStore;
-import io.sserouter.edge.redis.RedisFanout;
+import io.sserouter.edge.redis.GlobalFanout;
 import io.sserouter.edge.redis.RedisReader;
 import io.sserouter.edge.sse.Published;
 import io.sserouter.testkit.Infra;
@@ -55,7 +55,7 @@ class ExecutionRelayTest {
     private static final Principal ADMIN = new Principal("root", true, Instant.now().plusSeconds(3600));
 
     private RedisReader reader;
-    private RedisFanout fanout;
+    private GlobalFanout fanout;
     private EventStore store;
     private FakeTopology topology;
     private ScheduledExecutorService timers;
@@ -75,7 +75,7 @@ class ExecutionRelayTest {
         settings = EdgeSettings.fromEnv(env);
         keys = settings.redis().keys();
         reader = new RedisReader(settings.redis(), 8);
-        fanout = new RedisFanout(settings.redis());
+        fanout = new GlobalFanout(settings.redis());
         store = new RedisEventStore(fanout, reader);
         topology = new FakeTopology(settings.redis().url(), keys, 100);
         timers = Executors.newSingleThreadScheduledExecutor();

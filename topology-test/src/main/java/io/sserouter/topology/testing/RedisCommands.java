@@ -33,7 +33,8 @@ final class RedisCommands {
             case "INCR" -> incr(arg(args, 1));
             case "PEXPIRE" -> pexpire(arg(args, 1), integer(arg(args, 2)));
             case "PTTL" -> pttl(arg(args, 1));
-            case "PUBLISH" -> publish(arg(args, 1), arg(args, 2));
+            // one node: a shard channel's message reaches the same subscribers as any other
+            case "PUBLISH", "SPUBLISH" -> publish(arg(args, 1), arg(args, 2));
             case "XADD" -> xadd(args);
             case "XLEN" -> {
                 StreamValue stream = typed(arg(args, 1), StreamValue.class);

@@ -20,13 +20,13 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * One Redis pub/sub connection per edge instance, shared by every stream: a channel is subscribed when its first
- * local listener arrives and unsubscribed after its last one leaves. When the connection drops it reconnects with
+ * Global pub/sub (SUBSCRIBE): one Redis connection per edge instance, shared by every stream; a channel is subscribed
+ * when its first local listener arrives and unsubscribed after its last one leaves. When the connection drops it reconnects with
  * backoff, subscribes everything again and tells every listener to resync (pub/sub is at-most-once: whatever was
  * published meanwhile must be read back from the replay log).
  */
-public final class RedisFanout implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisFanout.class);
+public final class GlobalFanout implements Fanout {
+    private static final Logger LOG = LoggerFactory.getLogger(GlobalFanout.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
 
     private final RedisSettings redis;
@@ -42,7 +42,7 @@ public final class RedisFanout implements AutoCloseable {
     private volatile boolean up;
     private volatile boolean closed;
 
-    public RedisFanout(RedisSettings redis) {
+    public GlobalFanout(RedisSettings redis) {
         this.redis = redis;
         this.probe = redis.keys().edgeSubscriberProbe();
         thread = new Thread(this::run, "redis-fanout");
@@ -50,12 +50,12 @@ public final class RedisFanout implements AutoCloseable {
         thread.start();
     }
 
-    /** True while the subscriber connection is up: the edge's readiness. */
+    @Override
     public boolean up() {
         return up;
     }
 
-    /** Adds a listener and returns once Redis confirmed the channel's subscription, so nothing published after is missed. */
+    @Override
     public void subscribe(String channel, Listener listener) throws UnavailableException {
         CompletableFuture<Void> confirmation = register(channel, listener);
         try {
@@ -66,7 +66,7 @@ public final class RedisFanout implements AutoCloseable {
         }
     }
 
-    /** Adds a listener without waiting for the subscription: for channels the edge listens to for its whole life. */
+    @Override
     public void listen(String channel, Listener listener) {
         register(channel, listener);
     }
@@ -89,6 +89,7 @@ public final class RedisFanout implements AutoCloseable {
         }
     }
 
+    @Override
     public void unsubscribe(String channel, Listener listener) {
         synchronized (lock) {
             Set<Listener> set = listeners.get(channel);
