@@ -130,6 +130,37 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks, 
         };
     }
 
+    /**
+     * What is wrong with a Redis Cluster that does not serve all of its slots, as the first seed that answers sees it
+     * (null when it serves them all, when this is not a cluster, or when no seed answers): the deployables log it at
+     * start, since writes and streams of the slots no master serves wait until the cluster is whole.
+     */
+    public String clusterProblem() {
+        if (kind() != RedisUrl.Kind.CLUSTER) {
+            return null;
+        }
+        for (HostAndPort seed : address.nodes()) {
+            try (Jedis jedis = new Jedis(seed, clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
+                String info = jedis.clusterInfo();
+                String state = field(info, "cluster_state");
+                String served = field(info, "cluster_slots_ok");
+                if ("ok".equals(state) && "16384".equals(served)) {
+                    return null;
+                }
+                return "the Redis Cluster seen from " + seed + " is " + state + " with " + served + " of its 16384 slots served "
+                        + "(cluster_slots_assigned " + field(info, "cluster_slots_assigned") + "): events and streams of the other "
+                        + "slots wait until every slot has a master (redis-cli --cluster check " + seed + ")";
+            } catch (JedisException e) {
+                LOG.debug("seed {} did not describe the cluster: {}", seed, e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private static String field(String info, String name) {
+        return info.lines().filter(l -> l.startsWith(name + ":")).map(l -> l.substring(name.length() + 1).trim()).findFirst().orElse("?");
+    }
+
     /** True unless a reachable seed reports a Redis older than 7. */
     private boolean clusterSupportsShardedPubSub() {
         for (HostAndPort seed : address.nodes()) {

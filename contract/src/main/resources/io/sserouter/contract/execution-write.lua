@@ -3,16 +3,32 @@
 -- nothing. Every key is the execution's (its owner's log is written by user-log-append.lua, a separate call).
 -- KEYS: log, status, channel.
 -- ARGV: seq, envelope, snapshot, log maxlen, log ttl ms, status ttl ms, the event's identity (kept with the log entry:
---       a sequencer restarted after a crash matches the events it processes again with the seqs they already have).
+--       a sequencer restarted after a crash matches the events it processes again with the seqs they already have),
+--       '1' to refuse the write when the execution's keys end below seq - 1 (else '0').
 -- While the log exists, Redis itself refuses an id not above its last; once the log has expired, the snapshot's
 -- last_seq is checked instead (decoding it on every write would cost a third of the script), so an old seq never
--- rewinds the snapshot. Returns 1 when written, 0 when already present.
+-- rewinds the snapshot. Seqs are written in order without gaps, so keys that end below seq - 1 lost writes they had
+-- acknowledged (a master lost them in a failover): with the check, the script then writes nothing and says so, and
+-- the caller writes the missing seqs first if it still has them.
+-- Returns 1 when written, 0 when already present, 'behind:<last seq held>' when refused by the check.
 local seq = tonumber(ARGV[1])
-local current = redis.call('EXISTS', KEYS[1]) == 0 and redis.call('GET', KEYS[2])
-if current then
-  local ok, snapshot = pcall(cjson.decode, current)
-  if ok and type(snapshot) == 'table' and tonumber(snapshot['last_seq']) and tonumber(snapshot['last_seq']) >= seq then
-    return 0
+local check = ARGV[8] == '1' and seq > 1
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local current = redis.call('GET', KEYS[2])
+  if current then
+    local ok, snapshot = pcall(cjson.decode, current)
+    local last = ok and type(snapshot) == 'table' and tonumber(snapshot['last_seq'])
+    if last and last >= seq then
+      return 0
+    end
+    if check and last and last < seq - 1 then
+      return 'behind:' .. last
+    end
+  end
+elseif check then
+  local last = tonumber(string.match(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1], '^%d+'))
+  if last < seq - 1 then
+    return 'behind:' .. last
   end
 end
 local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', ARGV[4], ARGV[1] .. '-0', 'event', ARGV[2], 'identity', ARGV[7])

@@ -64,6 +64,10 @@ public final class EdgeApp implements AutoCloseable {
         EdgeMetrics metrics = new EdgeMetrics(meters);
         grace = settings.shutdownGrace();
         reader = new RedisReader(settings.redis(), settings.writerThreads() + 8);
+        String clusterProblem = settings.redis().clusterProblem();
+        if (clusterProblem != null) {
+            LOG.error("{}", clusterProblem);
+        }
         PubSub pubSub = settings.redis().pubSub();
         LOG.info("Redis pub/sub: {}", pubSub == PubSub.SHARDED ? "sharded (SSUBSCRIBE, a connection per master)" : "global (SUBSCRIBE)");
         fanout = Fanout.of(settings.redis(), pubSub);

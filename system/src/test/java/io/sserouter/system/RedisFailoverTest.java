@@ -52,8 +52,10 @@ import redis.clients.jedis.resps.StreamEntry;
  * with SIGSTOP, its replication link closed) while the topology writes, so the master holds writes its replica never
  * got; then the master dies, the replica takes over, and the old master comes back as the new one's replica. With
  * the topology waiting for a replica's acknowledgement, those writes never counted as done and are written again to
- * the new master: every execution's log ends up exactly 1..n, and an SSE client of each receives exactly that. With
- * the safeguard off, the same kill loses them. A Sentinel group's master killed mid-stream loses nothing either.
+ * the new master: every execution's log ends up exactly 1..n, and an SSE client of each receives exactly that. Without
+ * the wait, the topology's second safeguard repairs the same loss: once it finds Redis failing it sends its last
+ * acknowledged writes again. With both off, the same kill loses them. A Sentinel group's master killed mid-stream
+ * loses nothing either.
  */
 class RedisFailoverTest {
     private static final Tokens TOKENS = Tokens.hs256();
@@ -75,17 +77,26 @@ class RedisFailoverTest {
 
     @Test
     void aKilledMasterLosesNothingWhenWritesWaitForItsReplica() throws Exception {
-        Map<String, List<Long>> logs = killMasterMidStream("rfo-on-", "1", true);
-        int size = ExecutionScenario.completed("").size();
-        logs.forEach((id, seqs) -> assertEquals(LongStream.rangeClosed(1, size).boxed().toList(), seqs, "the log of " + id));
+        assertExact(killMasterMidStream("rfo-on-", Map.of("SSE_REDIS_WAIT_REPLICAS", "1"), true));
     }
 
     @Test
-    void withoutTheSafeguardTheSameKillLosesEvents() throws Exception {
-        Map<String, List<Long>> logs = killMasterMidStream("rfo-off-", "0", false);
+    void aKilledMasterLosesNothingWithoutWaitingWhenTheTopologySendsItsLastWritesAgain() throws Exception {
+        // the replica safeguard off, the resend of the last acknowledged writes at its default
+        assertExact(killMasterMidStream("rfo-resend-", Map.of("SSE_REDIS_WAIT_REPLICAS", "0"), true));
+    }
+
+    @Test
+    void withoutEitherSafeguardTheSameKillLosesEvents() throws Exception {
+        Map<String, List<Long>> logs = killMasterMidStream("rfo-off-", Map.of("SSE_REDIS_WAIT_REPLICAS", "0", "SSE_REDIS_RESEND_SECONDS", "0"), false);
         int size = ExecutionScenario.completed("").size();
         List<Long> exact = LongStream.rangeClosed(1, size).boxed().toList();
         assertFalse(logs.values().stream().allMatch(exact::equals), "some log lost the writes of the killed master: " + logs);
+    }
+
+    private static void assertExact(Map<String, List<Long>> logs) {
+        int size = ExecutionScenario.completed("").size();
+        logs.forEach((id, seqs) -> assertEquals(LongStream.rangeClosed(1, size).boxed().toList(), seqs, "the log of " + id));
     }
 
     @Test
@@ -152,10 +163,10 @@ class RedisFailoverTest {
      * {@code clients}, an edge relays each execution to an SSE client connected from the start, which must receive
      * every event exactly once, in order, across the takeover.
      */
-    private static Map<String, List<Long>> killMasterMidStream(String run, String waitReplicas, boolean clients) throws Exception {
+    private static Map<String, List<Long>> killMasterMidStream(String run, Map<String, String> safeguards, boolean clients) throws Exception {
         try (RedisCluster cluster = RedisCluster.start()) {
             Map<String, String> env = env(run, cluster.url());
-            env.put("SSE_REDIS_WAIT_REPLICAS", waitReplicas);
+            env.putAll(safeguards);
             env.put("SSE_REDIS_WAIT_TIMEOUT_MS", "200"); // the writes held back retry sooner: a shorter test
             ExecutionScenario scenario = ExecutionScenario.completed(run);
             int size = scenario.size();

@@ -16,15 +16,31 @@ public interface EventSink extends AutoCloseable {
         }
     }
 
-    /** How a batch went: written now, already there (a repeat), or refused for good (e.g. a key of the wrong type). */
-    record Outcome(int written, int alreadyPresent, int rejected) {
+    /**
+     * How a batch went: written now, already there (a repeat), refused for good (e.g. a key of the wrong type), or
+     * refused because the execution's keys end below the seq before it ({@code behind}: Redis lost writes it had
+     * acknowledged, see {@link #writeAcceptingGaps}).
+     */
+    record Outcome(int written, int alreadyPresent, int rejected, int behind) {
+        public Outcome(int written, int alreadyPresent, int rejected) {
+            this(written, alreadyPresent, rejected, 0);
+        }
     }
 
     /** How long the pipeline heartbeat is kept, so an old mark still says when the pipeline stopped. */
     long HEARTBEAT_TTL_SECONDS = 3_600;
 
-    /** Performs every write of the batch, in order. */
+    /**
+     * Performs every write of the batch, in order. An execution event whose execution's keys end below the seq before
+     * it is not written but counted as {@code behind}: seqs are written in order without gaps, so Redis has lost
+     * writes it acknowledged, which the caller writes again first if it still has them.
+     */
     Outcome write(List<SinkWrite> batch) throws UnavailableException;
+
+    /** As {@link #write}, but writes an event even when its execution's keys end below the seq before it. */
+    default Outcome writeAcceptingGaps(List<SinkWrite> batch) throws UnavailableException {
+        return write(batch);
+    }
 
     /**
      * Where batches are written from. The default writes on the caller's thread, so a flush returns with the batch
@@ -57,6 +73,15 @@ public interface EventSink extends AutoCloseable {
 
     /** What Redis holds of {@code executionId} after {@code seq}. */
     Written writtenAfter(String executionId, long seq) throws UnavailableException;
+
+    /**
+     * How many times so far the sink found Redis unreachable or mid-failover (a connection lost, a slot's master
+     * changed). A writer that sees it grow sends its recent writes again: a master that took over may lack the last
+     * writes the one before it acknowledged, since replication is asynchronous.
+     */
+    default long failures() {
+        return 0;
+    }
 
     /** Marks the pipeline alive at {@code nowMillis} (kept {@link #HEARTBEAT_TTL_SECONDS}). */
     void heartbeat(long nowMillis);

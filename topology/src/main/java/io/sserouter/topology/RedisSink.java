@@ -49,6 +49,7 @@ public final class RedisSink implements EventSink {
     private final ReplicaGuard replicas;
     private final ExecutorService sender;
     private final PubSub pubSub;
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -60,6 +61,10 @@ public final class RedisSink implements EventSink {
         this.settings = settings;
         this.clock = clock;
         this.client = redis.pooledClient("sse-router-topology", settings.threads() + 4);
+        String problem = redis.clusterProblem();
+        if (problem != null) {
+            LOG.error("{}", problem);
+        }
         this.pubSub = redis.pubSub();
         LOG.info("Redis pub/sub: {}", pubSub == PubSub.SHARDED ? "sharded (SPUBLISH)" : "global (PUBLISH)");
         this.replicas = new ReplicaGuard(client, redis.acks());
@@ -80,16 +85,42 @@ public final class RedisSink implements EventSink {
     /** Performs every write of the batch, in order, in one round trip (a benchmark baseline makes the same writes). */
     @Override
     public Outcome write(List<SinkWrite> batch) throws UnavailableException {
+        return write(batch, true);
+    }
+
+    @Override
+    public Outcome writeAcceptingGaps(List<SinkWrite> batch) throws UnavailableException {
+        return write(batch, false);
+    }
+
+    private Outcome write(List<SinkWrite> batch, boolean checked) throws UnavailableException {
+        try {
+            return writeOnce(batch, checked);
+        } catch (UnavailableException e) {
+            if (!(e.getCause() instanceof ReplicaGuard.ReplicasBehind)) {
+                failures.incrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public long failures() {
+        return failures.get();
+    }
+
+    private Outcome writeOnce(List<SinkWrite> batch, boolean checked) throws UnavailableException {
         try {
             loadScripts(false);
             try {
-                return pipeline(batch);
+                return pipeline(batch, checked);
             } catch (JedisDataException e) {
                 if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
                     throw e;
                 }
-                loadScripts(true); // Redis restarted and lost its script cache; the batch is safe to repeat
-                return pipeline(batch);
+                failures.incrementAndGet(); // a node that lost its script cache restarted, and may have lost writes too
+                loadScripts(true); // the batch is safe to repeat
+                return pipeline(batch, checked);
             }
         } catch (JedisDataException e) {
             if (passing(e)) {
@@ -126,14 +157,14 @@ public final class RedisSink implements EventSink {
         return new UnavailableException(e);
     }
 
-    private Outcome pipeline(List<SinkWrite> batch) throws UnavailableException {
+    private Outcome pipeline(List<SinkWrite> batch, boolean checked) throws UnavailableException {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
         ReplicaGuard.Pending acks;
         long now = clock.getAsLong();
         try (AbstractPipeline pipeline = client.pipelined()) {
             List<String> written = new ArrayList<>(batch.size());
             for (SinkWrite write : batch) {
-                List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now);
+                List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now, checked);
                 List<Response<Object>> writeReplies = new ArrayList<>(calls.size());
                 for (ScriptCall call : calls) {
                     writeReplies.add(pipeline.evalsha(sha(call.script()), call.keys(), call.args()));
@@ -147,6 +178,7 @@ public final class RedisSink implements EventSink {
         int written = 0;
         int present = 0;
         int rejected = 0;
+        int behind = 0;
         for (List<Response<Object>> writeReplies : replies) {
             try {
                 Object decisive = null;
@@ -155,6 +187,8 @@ public final class RedisSink implements EventSink {
                 }
                 if (Long.valueOf(1).equals(decisive)) {
                     written++;
+                } else if (ScriptCall.behind(decisive)) {
+                    behind++;
                 } else {
                     present++;
                 }
@@ -169,7 +203,7 @@ public final class RedisSink implements EventSink {
             }
         }
         replicas.check(acks);
-        return new Outcome(written, present, rejected);
+        return new Outcome(written, present, rejected, behind);
     }
 
     private String sha(RedisScript script) {
@@ -237,6 +271,15 @@ public final class RedisSink implements EventSink {
 
     @Override
     public void heartbeat(long nowMillis) {
+        try {
+            heartbeatOnce(nowMillis);
+        } catch (JedisException e) {
+            failures.incrementAndGet(); // no write may have noticed: the cluster may have failed over in a quiet spell
+            throw e;
+        }
+    }
+
+    private void heartbeatOnce(long nowMillis) {
         client.set(keys.pipelineHeartbeat(), String.valueOf(nowMillis), redis.clients.jedis.params.SetParams.setParams().ex(HEARTBEAT_TTL_SECONDS));
     }
 

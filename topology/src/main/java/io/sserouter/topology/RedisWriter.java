@@ -21,12 +21,20 @@ import org.slf4j.LoggerFactory;
  * the stream thread, at the next flush. While Redis is unreachable the batch is retried with backoff, but the
  * stream thread waits for it at most {@code redisMaxBlock} per flush, so it keeps polling Kafka and stays in its
  * group; the writes wait, and a caller that flushes on a full batch slows intake to the retry pace.
+ *
+ * <p>Redis replication is asynchronous, so a master that dies can take writes it acknowledged with it. The writer
+ * keeps the execution writes acknowledged in the last {@code redisResendWindow} (in memory, at most
+ * {@link #RESEND_MAX} of them) and, whenever the sink has found Redis failing since, sends them again before anything
+ * else: each is idempotent, so those Redis still has change nothing, and those a new master lacks are written again,
+ * in seq order, before any later write of their execution.
  */
 final class RedisWriter {
     private static final Logger LOG = LoggerFactory.getLogger(RedisWriter.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(50);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
+    /** Bounds the memory of the writes kept for a resend (an envelope and a snapshot each, about 1 KB). */
+    static final int RESEND_MAX = 2_000;
 
     private final String name;
     private final EventSink sink;
@@ -43,6 +51,13 @@ final class RedisWriter {
     private Duration backoff = MIN_BACKOFF;
     private long failingSince;
     private long lastWarning;
+    /** Execution writes Redis acknowledged lately, oldest first, with when (nanoTime); used on the sender only. */
+    private final java.util.ArrayDeque<Acknowledged> recent = new java.util.ArrayDeque<>();
+    /** The sink's failure count when the recent writes were last known to be in Redis (-1: none sent yet); sender only. */
+    private long failuresSeen = -1;
+
+    private record Acknowledged(long atNanos, SinkWrite write) {
+    }
 
     RedisWriter(String name, EventSink sink, TopologySettings settings, TopologyMetrics metrics) {
         this.name = name;
@@ -135,6 +150,13 @@ final class RedisWriter {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             try {
+                long failures = sink.failures();
+                if (failuresSeen < 0) {
+                    failuresSeen = failures;
+                } else if (failures != failuresSeen) {
+                    resendRecent();
+                    failuresSeen = failures;
+                }
                 long start = System.nanoTime();
                 if (!inputs.isEmpty()) {
                     // before the writes, in a round trip of its own: in a Redis Cluster a pipeline's calls to
@@ -142,10 +164,14 @@ final class RedisWriter {
                     sink.markInputs(settings.applicationId(), inputs);
                 }
                 EventSink.Outcome outcome = sink.write(batch);
+                if (outcome.behind() > 0) {
+                    outcome = repair(batch, outcome);
+                }
                 metrics.redisBatch(System.nanoTime() - start, outcome.written(), outcome.alreadyPresent(), outcome.rejected());
                 if (outcome.rejected() > 0) {
                     LOG.error("{}: Redis rejected {} of {} writes (wrong key type?); they are skipped", name, outcome.rejected(), batch.size());
                 }
+                remember(batch);
                 recovered(batch.size());
                 return true;
             } catch (EventSink.UnavailableException | RuntimeException e) {
@@ -156,6 +182,60 @@ final class RedisWriter {
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
+        }
+    }
+
+    /**
+     * Redis refused writes of the batch because their executions' keys end below the seq before them: it lost writes
+     * it had acknowledged. The recent writes go again first, then the batch; what none of them restores stays a gap
+     * in the log (the batch is written over it, or it would wait forever), which resuming clients see as replay_gap.
+     */
+    private EventSink.Outcome repair(List<SinkWrite> batch, EventSink.Outcome first) throws EventSink.UnavailableException {
+        resendRecent();
+        EventSink.Outcome last = sink.write(batch);
+        int written = first.written() + last.written();
+        if (last.behind() > 0) {
+            LOG.error("{}: Redis lost writes that it had acknowledged and that are no longer at hand (a failover without "
+                    + "SSE_REDIS_WAIT_REPLICAS, longer ago than SSE_REDIS_RESEND_SECONDS, or a restarted topology): {} events are "
+                    + "written over a gap in their execution's log", name, last.behind());
+            metrics.redisGaps(last.behind());
+            last = sink.writeAcceptingGaps(batch);
+            written += last.written();
+        }
+        return new EventSink.Outcome(written, batch.size() - written - last.rejected(), last.rejected());
+    }
+
+    /** Sends the recent writes again; those a new master lacked are counted as repaired. */
+    private void resendRecent() throws EventSink.UnavailableException {
+        if (recent.isEmpty()) {
+            return;
+        }
+        List<SinkWrite> writes = recent.stream().map(Acknowledged::write).toList();
+        // over any gap: what the recent writes cannot fill is filled by nothing
+        EventSink.Outcome outcome = sink.writeAcceptingGaps(writes);
+        metrics.redisRepaired(outcome.written());
+        if (outcome.written() > 0) {
+            LOG.warn("{}: Redis lacked {} of the {} writes it had acknowledged last (a master lost them in a failover); "
+                    + "they are written again", name, outcome.written(), writes.size());
+        } else {
+            LOG.info("{}: sent again the {} writes Redis had acknowledged last, after it failed; it still held them all", name, writes.size());
+        }
+    }
+
+    /** Keeps the batch's execution writes for a resend, and forgets those older than the window before the newest. */
+    private void remember(List<SinkWrite> batch) {
+        Duration window = settings.redisResendWindow();
+        if (window.isZero()) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (SinkWrite write : batch) {
+            if (write.kind() == SinkWrite.Kind.EXECUTION) {
+                recent.addLast(new Acknowledged(now, write));
+            }
+        }
+        while (!recent.isEmpty() && (recent.size() > RESEND_MAX || recent.peekFirst().atNanos() < now - window.toNanos())) {
+            recent.removeFirst();
         }
     }
 

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
@@ -23,6 +22,13 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * With {@code auto}, how many replicas the masters have is asked now and then: none (a single Redis) sends no WAIT.
  */
 final class ReplicaGuard {
+    /** The master has the writes, but too few replicas do yet: not a failure of Redis, only of their safety. */
+    static final class ReplicasBehind extends JedisException {
+        ReplicasBehind(String message) {
+            super(message);
+        }
+    }
+
     private static final long REFRESH_MS = 5_000;
 
     private final UnifiedJedis client;
@@ -71,7 +77,7 @@ final class ReplicaGuard {
             }
             if (acked < replicas) {
                 checkedAt = 0; // a replica may be gone for good: count again before the retry
-                throw new EventSink.UnavailableException(new JedisException(
+                throw new EventSink.UnavailableException(new ReplicasBehind(
                         "only " + acked + " of " + replicas + " replicas acknowledged the writes within " + acks.timeout().toMillis() + " ms"));
             }
         }
@@ -96,7 +102,9 @@ final class ReplicaGuard {
         }
         int fewest = Integer.MAX_VALUE;
         for (ConnectionPool pool : cluster.getClusterNodes().values()) {
-            try (Connection connection = pool.getResource(); Jedis jedis = new Jedis(connection)) {
+            // one close only: closing the Jedis returns the connection to its pool, and closing the connection as
+            // well would break it where it waits in the pool (it would come back without the RESP3 handshake)
+            try (Jedis jedis = new Jedis(pool.getResource())) {
                 String info = jedis.info("replication");
                 if (info.contains("role:master")) {
                     fewest = Math.min(fewest, replicas(info));

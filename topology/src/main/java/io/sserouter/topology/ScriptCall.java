@@ -24,6 +24,14 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
      * slots, hence separate calls, each idempotent by seq.
      */
     public static List<ScriptCall> of(SinkWrite write, RedisKeys keys, TopologySettings settings, long nowMillis) {
+        return of(write, keys, settings, nowMillis, true);
+    }
+
+    /**
+     * As above; with {@code checked}, an execution event is refused ({@link #behind}) when its execution's keys end
+     * below the seq before it, else it is written whatever they hold.
+     */
+    public static List<ScriptCall> of(SinkWrite write, RedisKeys keys, TopologySettings settings, long nowMillis, boolean checked) {
         return switch (write.kind()) {
             case EXECUTION -> {
                 List<ScriptCall> calls = new ArrayList<>(write.earlier().size() + 2);
@@ -37,7 +45,7 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
                         List.of(keys.execLog(write.target()), keys.execStatus(write.target()), keys.execChannel(write.target())),
                         List.of(String.valueOf(write.seq()), write.envelope(), write.snapshot(), String.valueOf(settings.logMaxEvents()),
                                 String.valueOf(settings.logTtl().toMillis()), String.valueOf(settings.statusTtl().toMillis()),
-                                write.dedupId())));
+                                write.dedupId(), checked ? "1" : "0")));
                 yield calls;
             }
             case NOTIFICATION -> List.of(new ScriptCall(RedisScript.PUBLISH_ONCE,
@@ -47,6 +55,12 @@ public record ScriptCall(RedisScript script, List<String> keys, List<String> arg
                     List.of(keys.publishedBroadcast(write.dedupId()), keys.broadcast(), keys.broadcastLatest()),
                     List.of(write.envelope(), String.valueOf(PUBLISHED_MARKER_TTL.toMillis()), write.target())));
         };
+    }
+
+    /** Whether the last call's reply says the execution's keys end below the seq before the write's. */
+    public static boolean behind(Object reply) {
+        return reply instanceof String text && text.startsWith("behind:")
+                || reply instanceof byte[] bytes && new String(bytes, java.nio.charset.StandardCharsets.UTF_8).startsWith("behind:");
     }
 
     private static ScriptCall userLogAppend(String owner, String executionId, long seq, String envelope, RedisKeys keys,

@@ -24,6 +24,8 @@ public final class TopologyMetrics {
     private final Counter redisSkipped;
     private final Counter redisRejected;
     private final Counter redisFailures;
+    private final Counter redisRepaired;
+    private final Counter redisGaps;
     private final Counter evicted;
     private final Timer redisBatch;
     private final AtomicInteger redisUp = new AtomicInteger(1);
@@ -42,6 +44,12 @@ public final class TopologyMetrics {
         redisSkipped = Counter.builder("sse.router.redis.writes").tag("result", "already_present").register(registry);
         redisRejected = Counter.builder("sse.router.redis.writes").tag("result", "rejected").register(registry);
         redisFailures = Counter.builder("sse.router.redis.failures").description("Failed attempts to reach Redis (retried)").register(registry);
+        redisRepaired = Counter.builder("sse.router.redis.writes.repaired")
+                .description("Execution writes Redis had acknowledged and then lacked (a master lost them in a failover), written again")
+                .register(registry);
+        redisGaps = Counter.builder("sse.router.redis.log.gaps")
+                .description("Execution events written over a gap: Redis had lost earlier writes that were no longer at hand to write again")
+                .register(registry);
         evicted = Counter.builder("sse.router.executions.evicted").description("Executions dropped from the state store after retention").register(registry);
         redisBatch = Timer.builder("sse.router.redis.write.latency").description("Time of one pipelined Redis write batch")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
@@ -100,6 +108,14 @@ public final class TopologyMetrics {
         redisWritten.increment(written);
         redisSkipped.increment(skipped);
         redisRejected.increment(rejected);
+    }
+
+    void redisRepaired(int writes) {
+        redisRepaired.increment(writes);
+    }
+
+    void redisGaps(int writes) {
+        redisGaps.increment(writes);
     }
 
     void redisFailure() {

@@ -32,6 +32,8 @@ import java.util.TreeMap;
  * @param flushInterval        longest time a sequenced event waits in the outbox before the Redis write
  * @param flushBatch           outbox size that triggers a Redis write at once
  * @param redisMaxBlock        longest a stream thread waits for Redis in one go before it polls Kafka again
+ * @param redisResendWindow    after Redis failed or failed over, the execution writes acknowledged within this long
+ *                             before the last one are sent again, so a new master that lacks them gets them; zero: never
  */
 public record TopologySettings(
         Map<String, String> kafka,
@@ -60,6 +62,7 @@ public record TopologySettings(
         Duration flushInterval,
         int flushBatch,
         Duration redisMaxBlock,
+        Duration redisResendWindow,
         RedisSettings redis) {
 
     public static final String EXACTLY_ONCE = "exactly_once_v2";
@@ -104,6 +107,7 @@ public record TopologySettings(
                 Duration.ofMillis(env.integer("SSE_REDIS_FLUSH_MS", 5, 1, 60_000)),
                 env.integer("SSE_REDIS_BATCH", 500, 1, 100_000),
                 Duration.ofMillis(env.integer("SSE_REDIS_MAX_BLOCK_MS", 2_000, 100, 60_000)),
+                Duration.ofSeconds(env.integer("SSE_REDIS_RESEND_SECONDS", 10, 0, 3_600)),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
+import io.sserouter.testkit.RedisCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,21 @@ class RedisSinkTest {
         return new SinkWrite(SinkWrite.Kind.EXECUTION, id, seq, "id:" + seq, "t/0/" + seq,
                 "{\"execution_id\":\"" + id + "\",\"seq\":" + seq + "}",
                 "{\"execution_id\":\"" + id + "\",\"last_seq\":" + seq + "}", false);
+    }
+
+    @Test
+    void onAClusterWithTheShippedDefaultsCountingTheReplicasLeavesThePooledConnectionsWorking() throws Exception {
+        try (RedisCluster cluster = RedisCluster.start()) {
+            TopologySettings onCluster = TopologySettings.fromEnv(Map.of("REDIS_URL", cluster.url(), "SSE_REDIS_PREFIX", "sink-cluster:"));
+            try (RedisSink sink = new RedisSink(onCluster.redis(), onCluster)) {
+                for (long i = 1; i <= 20; i++) {
+                    // SSE_REDIS_WAIT_REPLICAS=auto asks every master how many replicas it has, on the pooled connections
+                    assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("c-" + i, 1))));
+                    sink.markInputs("app", Map.of("t/0", i));
+                    assertEquals(Map.of("t/0", i), sink.inputMarks("app"), "a read whose reply differs between RESP2 and RESP3");
+                }
+            }
+        }
     }
 
     @Test

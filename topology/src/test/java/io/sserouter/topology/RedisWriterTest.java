@@ -38,8 +38,11 @@ class RedisWriterTest {
     }
 
     private RedisWriter writer(Sink sink, int maxBlockMillis) {
-        TopologySettings settings = TopologySettings.fromEnv(Map.of("SSE_REDIS_MAX_BLOCK_MS", String.valueOf(maxBlockMillis)));
-        return new RedisWriter("test", sink, settings, new TopologyMetrics(new SimpleMeterRegistry()));
+        return writer(sink, Map.of("SSE_REDIS_MAX_BLOCK_MS", String.valueOf(maxBlockMillis)));
+    }
+
+    private RedisWriter writer(Sink sink, Map<String, String> env) {
+        return new RedisWriter("test", sink, TopologySettings.fromEnv(env), new TopologyMetrics(new SimpleMeterRegistry()));
     }
 
     private void flush(RedisWriter writer) {
@@ -104,9 +107,117 @@ class RedisWriterTest {
         }
     }
 
+    @Test
+    void afterRedisFailedTheWritesItAcknowledgedLastGoAgainFirst() {
+        Sink sink = new Sink(batch -> { });
+        RedisWriter writer = writer(sink, Map.of());
+        writer.add(write(1));
+        writer.add(write(2));
+        flush(writer);
+        flush(writer);
+        sink.failures.incrementAndGet(); // say a master died and its replica took over
+        writer.add(write(3));
+        flush(writer);
+        flush(writer);
+        writer.add(write(4));
+        flush(writer);
+        flush(writer);
+        assertEquals(List.of(List.of(1L, 2L), List.of(1L, 2L), List.of(3L), List.of(4L)), sent,
+                "1 and 2 again before 3, in case the new master lacks them; once is enough");
+        assertEquals(List.of(1L, 2L, 3L, 4L), acknowledged, "each acknowledged once");
+    }
+
+    @Test
+    void withTheResendTurnedOffNothingGoesAgain() {
+        Sink sink = new Sink(batch -> { });
+        RedisWriter writer = writer(sink, Map.of("SSE_REDIS_RESEND_SECONDS", "0"));
+        writer.add(write(1));
+        flush(writer);
+        flush(writer);
+        sink.failures.incrementAndGet();
+        writer.add(write(2));
+        flush(writer);
+        flush(writer);
+        assertEquals(List.of(List.of(1L), List.of(2L)), sent);
+    }
+
+    @Test
+    void aWriteRefusedBecauseRedisLostTheWritesBeforeItGoesAgainAfterThem() {
+        OneLog redis = new OneLog();
+        RedisWriter writer = writer(redis, Map.of());
+        for (long seq = 1; seq <= 3; seq++) {
+            writer.add(write(seq));
+        }
+        flush(writer);
+        flush(writer);
+        redis.lose(2); // a master that took over without the last two writes, and no error on the way
+        writer.add(write(4));
+        flush(writer);
+        flush(writer);
+        assertEquals(List.of(1L, 2L, 3L, 4L), redis.log, "2 and 3 written again before 4");
+        assertEquals(List.of(1L, 2L, 3L, 4L), acknowledged);
+    }
+
+    @Test
+    void whatNothingCanRestoreStaysAGapAndTheWritesGoOn() {
+        OneLog redis = new OneLog();
+        redis.log.add(1L); // written by an instance before a restart; 2 and 3 lost since
+        RedisWriter writer = writer(redis, Map.of());
+        writer.add(write(4));
+        flush(writer);
+        flush(writer);
+        assertEquals(List.of(1L, 4L), redis.log);
+        assertEquals(List.of(4L), acknowledged);
+    }
+
+    /** One execution's log as the write script keeps it: in order, a seq held once, a seq above a hole refused unless told. */
+    private final class OneLog extends Sink {
+        final List<Long> log = new CopyOnWriteArrayList<>();
+
+        OneLog() {
+            super(batch -> { });
+        }
+
+        void lose(int writes) {
+            for (int i = 0; i < writes; i++) {
+                log.remove(log.size() - 1);
+            }
+        }
+
+        @Override
+        public Outcome write(List<SinkWrite> batch) {
+            return write(batch, true);
+        }
+
+        @Override
+        public Outcome writeAcceptingGaps(List<SinkWrite> batch) {
+            return write(batch, false);
+        }
+
+        private Outcome write(List<SinkWrite> batch, boolean checked) {
+            sent.add(batch.stream().map(SinkWrite::seq).toList());
+            int written = 0;
+            int behind = 0;
+            for (SinkWrite write : batch) {
+                long last = log.isEmpty() ? 0 : log.get(log.size() - 1);
+                if (write.seq() <= last) {
+                    continue;
+                }
+                if (checked && write.seq() > last + 1) {
+                    behind++;
+                } else {
+                    log.add(write.seq());
+                    written++;
+                }
+            }
+            return new Outcome(written, batch.size() - written - behind, 0, behind);
+        }
+    }
+
     /** Records each attempt, then behaves as {@code redis} says; sends from a thread of its own, as the Redis sink does. */
-    private final class Sink implements EventSink {
+    private class Sink implements EventSink {
         private final Behaviour redis;
+        final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
         Sink(Behaviour redis) {
             this.redis = redis;
@@ -126,6 +237,11 @@ class RedisWriterTest {
         @Override
         public java.util.concurrent.Executor sender() {
             return sender;
+        }
+
+        @Override
+        public long failures() {
+            return failures.get();
         }
 
         @Override

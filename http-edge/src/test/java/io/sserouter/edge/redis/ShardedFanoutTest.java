@@ -1,6 +1,8 @@
 package io.sserouter.edge.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sserouter.config.Env;
@@ -10,6 +12,7 @@ import io.sserouter.edge.redis.EventStore.Listener;
 import io.sserouter.edge.sse.Published;
 import io.sserouter.testkit.RedisCluster;
 import io.sserouter.testkit.Await;
+import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -124,6 +127,21 @@ class ShardedFanoutTest {
             publishToEach(heard, "\"after\"");
             Await.until("every channel hears the message sent after the failover",
                     () -> heard.values().stream().allMatch(h -> h.messages.contains("\"after\"")));
+        }
+    }
+
+    @Test
+    void aClusterThatDoesNotServeEverySlotIsReportedAndTheFanoutIsNotReady() throws Exception {
+        assertNull(settings().clusterProblem(), "the whole cluster");
+        try (RedisProcess lone = RedisProcess.start(FreePorts.any(), List.of("--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf", "--cluster-port", String.valueOf(FreePorts.any())))) {
+            RedisSettings settings = RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", lone.url())));
+            String problem = settings.clusterProblem();
+            assertTrue(problem != null && problem.contains("0 of its 16384 slots served"), problem);
+            try (ShardedFanout fanout = new ShardedFanout(settings)) {
+                Thread.sleep(1_000);
+                assertFalse(fanout.up(), "not ready while slots have no master");
+            }
         }
     }
 

@@ -30,17 +30,29 @@ public final class InMemorySink implements EventSink {
 
     @Override
     public Outcome write(List<SinkWrite> batch) {
+        return write(batch, true);
+    }
+
+    @Override
+    public Outcome writeAcceptingGaps(List<SinkWrite> batch) {
+        return write(batch, false);
+    }
+
+    private Outcome write(List<SinkWrite> batch, boolean checked) {
         int written = 0;
         int present = 0;
         int rejected = 0;
+        int behind = 0;
         for (SinkWrite write : batch) {
             try {
                 Object decisive = null;
-                for (ScriptCall call : ScriptCall.of(write, keys, settings, redis.nowMillis())) {
+                for (ScriptCall call : ScriptCall.of(write, keys, settings, redis.nowMillis(), checked)) {
                     decisive = redis.eval(call.script(), call.keys(), call.args()); // the last call's reply tells how the write went
                 }
                 if (Long.valueOf(1).equals(decisive)) {
                     written++;
+                } else if (ScriptCall.behind(decisive)) {
+                    behind++;
                 } else {
                     present++;
                 }
@@ -48,7 +60,7 @@ public final class InMemorySink implements EventSink {
                 rejected++;
             }
         }
-        return new Outcome(written, present, rejected);
+        return new Outcome(written, present, rejected, behind);
     }
 
     @Override

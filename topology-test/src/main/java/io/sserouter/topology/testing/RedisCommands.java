@@ -36,6 +36,7 @@ final class RedisCommands {
             // one node: a shard channel's message reaches the same subscribers as any other
             case "PUBLISH", "SPUBLISH" -> publish(arg(args, 1), arg(args, 2));
             case "XADD" -> xadd(args);
+            case "XREVRANGE" -> xrevrange(args);
             case "XLEN" -> {
                 StreamValue stream = typed(arg(args, 1), StreamValue.class);
                 yield stream == null ? 0L : (long) stream.entries.size();
@@ -162,6 +163,26 @@ final class RedisCommands {
     }
 
     /** XADD key [MAXLEN [=|~] n] id field value ...; {@code ~} trims exactly here, Redis may keep a few more. */
+    /** XREVRANGE key + - [COUNT n]: the newest entries first, each {@code [id, [field, value, ...]]}. */
+    private List<Object> xrevrange(List<String> args) {
+        if (!arg(args, 2).equals("+") || !arg(args, 3).equals("-")) {
+            throw new RedisError("ERR XREVRANGE bounds other than + and - are not modelled by InMemoryRedis");
+        }
+        long count = args.size() > 5 && arg(args, 4).equalsIgnoreCase("COUNT") ? integer(arg(args, 5)) : Long.MAX_VALUE;
+        StreamValue stream = typed(arg(args, 1), StreamValue.class);
+        List<Object> reply = new ArrayList<>();
+        for (int i = stream == null ? -1 : stream.entries.size() - 1; i >= 0 && reply.size() < count; i--) {
+            InMemoryRedis.StreamEntry entry = stream.entries.get(i);
+            List<Object> fields = new ArrayList<>();
+            entry.fields().forEach((field, value) -> {
+                fields.add(field);
+                fields.add(value);
+            });
+            reply.add(List.of(entry.id(), fields));
+        }
+        return reply;
+    }
+
     private String xadd(List<String> args) {
         String key = arg(args, 1);
         int i = 2;

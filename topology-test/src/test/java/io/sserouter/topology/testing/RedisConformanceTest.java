@@ -57,16 +57,17 @@ class RedisConformanceTest {
         assertEquals(new Outcome(0, 4, 0), both(exec("e-1", 1, "ann"), exec("e-1", 2, "ann"), exec("e-1", 3, "ann"), exec("e-1", 4, "ann")),
                 "a repeated batch");
         assertEquals(new Outcome(0, 1, 0), both(exec("e-1", 2, "ann")), "an older seq, refused by the snapshot");
-        assertEquals(new Outcome(1, 1, 0), both(exec("e-1", 6, "ann"), exec("e-1", 5, "ann")), "out of order: the later seq first");
+        assertEquals(new Outcome(1, 0, 0, 1), both(exec("e-1", 6, "ann"), exec("e-1", 5, "ann")),
+                "out of order: the later seq is refused as behind (the log ends at 4), the next one written");
 
         script("return redis.call('DEL', KEYS[1])", keys.execStatus("e-1"));
         assertEquals(new Outcome(0, 1, 0), both(exec("e-1", 5, "ann")), "no snapshot: refused by the log's top id");
-        assertEquals(new Outcome(1, 0, 0), both(exec("e-1", 7, "ann")));
+        assertEquals(new Outcome(1, 0, 0), both(exec("e-1", 6, "ann")));
 
         script("return redis.call('PEXPIRE', KEYS[1], 1)", keys.execLog("e-1"));
         Thread.sleep(20);
         fake.advance(Duration.ofMillis(20));
-        assertEquals(new Outcome(1, 1, 0), both(exec("e-1", 3, "ann"), exec("e-1", 8, "ann")),
+        assertEquals(new Outcome(1, 1, 0), both(exec("e-1", 3, "ann"), exec("e-1", 7, "ann")),
                 "an expired log: an old seq stays out, a new one starts the log again");
 
         script("return redis.call('SET', KEYS[1], 'x')", keys.execLog("wrong-type"));
@@ -87,6 +88,23 @@ class RedisConformanceTest {
                 "the owner's log gets the earlier events once, before this one");
         script("return redis.call('DEL', KEYS[1])", keys.userLog("dee"));
         assertEquals(new Outcome(1, 0, 0), both(exec("late", 4, "dee")), "a log gone (expired): the next entry still names the last");
+        assertSameKeyspace();
+        assertSamePublishes();
+    }
+
+    @Test
+    void aWriteAboveKeysThatLostTheirLastSeqsIsRefusedUnlessGapsAreAccepted() throws Exception {
+        both(exec("lost", 1, "eve"), exec("lost", 2, "eve"), exec("lost", 3, "eve"));
+        // as if a failover lost 4 and 5, which Redis had acknowledged
+        assertEquals(new Outcome(0, 0, 0, 2), both(exec("lost", 6, "eve"), exec("lost", 7, "eve")), "the log ends at 3");
+        assertEquals(new Outcome(4, 0, 0), both(exec("lost", 4, "eve"), exec("lost", 5, "eve"), exec("lost", 6, "eve"), exec("lost", 7, "eve")),
+                "written once what was lost is written first");
+
+        script("return redis.call('DEL', KEYS[1])", keys.execLog("lost"));
+        assertEquals(new Outcome(0, 0, 0, 1), both(exec("lost", 9, "eve")), "no log: the snapshot says the keys end at 7");
+        Outcome fromRedis = real.writeAcceptingGaps(List.of(exec("lost", 9, "eve")));
+        assertEquals(fromRedis, memory.writeAcceptingGaps(List.of(exec("lost", 9, "eve"))));
+        assertEquals(new Outcome(1, 0, 0), fromRedis, "written over the gap when nothing can fill it");
         assertSameKeyspace();
         assertSamePublishes();
     }
