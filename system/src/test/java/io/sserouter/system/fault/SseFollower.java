@@ -238,13 +238,17 @@ public final class SseFollower implements Runnable {
             return;
         }
         Set<String> closedExecutions = new java.util.HashSet<>();
-        SseClient client = SseClient.to(URI.create(base)).bearer(token).lastEventId(firstCursor)
+        SseClientBuilder builder = SseClient.to(URI.create(base)).bearer(token).lastEventId(firstCursor)
                 .endsWith(e -> {
                     if (CLOSING.contains(e.event())) {
                         closedExecutions.add(e.json().path("execution_id").asText());
                     }
                     return closedExecutions.size() == executions.size();
-                }).build();
+                });
+        if (kind().equals("user")) {
+            builder.leaveAtEnd(); // the user stream goes on for the user's next executions: done once these have closed
+        }
+        SseClient client = builder.build();
         synchronized (clients) {
             clients.add(client);
         }

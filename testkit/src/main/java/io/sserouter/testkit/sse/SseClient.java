@@ -86,7 +86,10 @@ public final class SseClient implements AutoCloseable {
         return new SseClientBuilder(uri);
     }
 
-    /** Connects and reconnects on this thread until the end event was seen and its stream ended, closed, or {@code limit}. */
+    /**
+     * Connects and reconnects on this thread until the end event was seen and its stream ended (or, with
+     * {@link SseClientBuilder#leaveAtEnd()}, until the end event), closed, or {@code limit}.
+     */
     public void follow(Duration limit) {
         long deadline = System.currentTimeMillis() + limit.toMillis();
         try {
@@ -197,7 +200,7 @@ public final class SseClient implements AutoCloseable {
         });
         byte[] buffer = new byte[config.receiveBuffer > 0 ? 1024 : 8192];
         int n;
-        while (!closed && leaveAfter < 0) {
+        while (!closed && leaveAfter < 0 && !(config.leaveAtEnd && endSeen)) {
             sleep(stallUntil - System.currentTimeMillis()); // the socket stays open, unread
             if ((n = body.read(buffer)) < 0) {
                 return;
