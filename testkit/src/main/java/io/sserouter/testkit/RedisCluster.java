@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -33,6 +34,14 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     public static RedisCluster start() {
+        return start(RedisCluster::create);
+    }
+
+    /**
+     * Six cluster-enabled nodes joined by {@code create}, given their addresses (masters first), instead of by
+     * {@code redis-cli --cluster create}: for a script that creates a cluster, run against real nodes.
+     */
+    public static RedisCluster start(Consumer<List<HostAndPort>> create) {
         List<RedisProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < NODES; i++) {
@@ -42,7 +51,7 @@ public final class RedisCluster implements AutoCloseable {
                         "--cluster-port", String.valueOf(FreePorts.any()))));
             }
             RedisCluster cluster = new RedisCluster(nodes);
-            cluster.create();
+            create.accept(nodes.stream().map(RedisProcess::address).toList());
             cluster.awaitHealthy();
             return cluster;
         } catch (RuntimeException e) {
@@ -51,9 +60,9 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private void create() {
+    private static void create(List<HostAndPort> nodes) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        nodes.forEach(n -> command.add("127.0.0.1:" + n.port()));
+        nodes.forEach(n -> command.add(n.toString()));
         command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
         try {
             Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -117,6 +126,14 @@ public final class RedisCluster implements AutoCloseable {
      * sees the target as the owner.
      */
     public void migrateSlot(int slot, RedisProcess target) {
+        migrateSlot(slot, target, MIGRATE_BATCH, Duration.ZERO);
+    }
+
+    /**
+     * {@link #migrateSlot(int, RedisProcess)} {@code batch} keys at a time with a pause after each batch, so that the
+     * slot stays half moved for a while, its keys split between the two masters, as a large slot does.
+     */
+    public void migrateSlot(int slot, RedisProcess target, int batch, Duration pause) {
         RedisProcess source = ownerOf(slot);
         if (source == target) {
             throw new IllegalArgumentException("slot " + slot + " is already on port " + target.port());
@@ -126,9 +143,10 @@ public final class RedisCluster implements AutoCloseable {
             to.clusterSetSlotImporting(slot, id(source));
             from.clusterSetSlotMigrating(slot, targetId);
             List<String> keys;
-            while (!(keys = from.clusterGetKeysInSlot(slot, MIGRATE_BATCH)).isEmpty()) {
+            while (!(keys = from.clusterGetKeysInSlot(slot, batch)).isEmpty()) {
                 from.migrate(target.address().getHost(), target.port(), (int) MIGRATE_TIMEOUT.toMillis(), new MigrateParams(),
                         keys.toArray(String[]::new));
+                sleep(pause);
             }
             // the target first: once the source lets go, clients are sent to a node that already owns the slot
             to.clusterSetSlotNode(slot, targetId);
@@ -143,6 +161,15 @@ public final class RedisCluster implements AutoCloseable {
         }
         RedisNodes.await("every node sees slot " + slot + " on port " + target.port(),
                 () -> nodes.stream().filter(RedisProcess::alive).allMatch(n -> targetId.equals(ownerSeenBy(n, slot))));
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String id(RedisProcess node) {
