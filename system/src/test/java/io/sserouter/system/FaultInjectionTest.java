@@ -40,10 +40,11 @@ import redis.clients.jedis.params.ClientKillParams;
  * 15 executions each and four rounds; {@code -Dfault.clients}, {@code -Dfault.executions.per.client} and
  * {@code -Dfault.rounds} set each figure.
  *
- * <p>On a Redis Cluster of 3 masters and 3 replicas, each round kills a master with {@code kill -9} (its replica
- * takes over) and restarts it, hands its slots back to it with a manual failover, and moves the slots of an
- * execution and of a user being followed to another master while their events flow. Smaller: 40 clients following
- * 3 executions each, one round ({@code -Dfault.suite=long}: 200 clients, 10 executions each, three rounds).
+ * <p>On a Redis Cluster of 3 masters and 3 replicas, each round kills a master with {@code kill -9} (the one the
+ * edges subscribe to, so that their subscriber connections drop; its replica takes over) and restarts it, hands its
+ * slots back to it with a manual failover, and moves the slots of an execution and of a user being followed to
+ * another master while their events flow. Smaller: 40 clients following 3 executions each, one round
+ * ({@code -Dfault.suite=long}: 200 clients, 10 executions each, three rounds).
  */
 class FaultInjectionTest {
     private static final Path LOGS = Path.of("target", "fault-suite");
@@ -169,8 +170,9 @@ class FaultInjectionTest {
                 long round = LEAD_MILLIS / 2 + r * CLUSTER_ROUND_MILLIS;
                 stack.sleepUntil(round);
                 String followed = stack.inFlight("execution").executionId();
-                RedisProcess master = cluster.masterOf(keys.execLog(followed));
-                stack.note("kill -9 the master on :" + master.port() + ", which holds " + followed);
+                RedisProcess master = victim(cluster, cluster.masterOf(keys.execLog(followed)));
+                stack.note("kill -9 the master on :" + master.port() + " (" + subscribers(master) + " pub/sub connections), "
+                        + (master == cluster.masterOf(keys.execLog(followed)) ? "which holds " + followed : "while " + followed + " runs"));
                 cluster.killMaster(master);
                 stack.note("its replica on :" + cluster.masterOf(keys.execLog(followed)).port() + " took over");
                 Thread.sleep(3_000);
@@ -196,6 +198,26 @@ class FaultInjectionTest {
 
             FaultStack.Result result = stack.finish(redis, Set.of(), scale, rows);
             FaultStack.assertExact(result, scale.executions());
+        }
+    }
+
+    /**
+     * The master to kill: the one holding the most pub/sub connections (the edges' subscribers), so that they drop and
+     * the edges read the logs again; {@code otherwise} when no master holds more than the others.
+     */
+    private static RedisProcess victim(RedisCluster cluster, RedisProcess otherwise) {
+        RedisProcess busiest = otherwise;
+        for (RedisProcess master : cluster.masters()) {
+            if (subscribers(master) > subscribers(busiest)) {
+                busiest = master;
+            }
+        }
+        return busiest;
+    }
+
+    private static long subscribers(RedisProcess node) {
+        try (Jedis jedis = new Jedis(node.address())) {
+            return jedis.clientList(ClientType.PUBSUB).lines().filter(line -> !line.isBlank()).count();
         }
     }
 
