@@ -40,8 +40,8 @@ import redis.clients.jedis.params.ClientKillParams;
  * 15 executions each and four rounds; {@code -Dfault.clients}, {@code -Dfault.executions.per.client} and
  * {@code -Dfault.rounds} set each figure.
  *
- * <p>On a Redis Cluster of 3 masters and 3 replicas, each round kills a master with {@code kill -9} (the one the
- * edges subscribe to, so that their subscriber connections drop; its replica takes over) and restarts it, hands its
+ * <p>On a Redis Cluster of 3 masters and 3 replicas, each round kills a master with {@code kill -9} (one the edges
+ * subscribe to, so that their subscriber connections drop; its replica takes over) and restarts it, hands its
  * slots back to it with a manual failover, and moves the slots of an execution and of a user being followed to
  * another master while their events flow. Smaller: 40 clients following 3 executions each, one round
  * ({@code -Dfault.suite=long}: 200 clients, 10 executions each, three rounds).
