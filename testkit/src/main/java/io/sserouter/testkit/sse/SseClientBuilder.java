@@ -19,7 +19,7 @@ public final class SseClientBuilder {
     int stallAfter;
     Duration stallFor = Duration.ZERO;
     Predicate<SseEvent> endsWith = e -> false;
-    boolean leaveAtEnd;
+    Duration leaveAtEnd;
     SseClient.Listener listener;
 
     SseClientBuilder(URI uri) {
@@ -90,11 +90,11 @@ public final class SseClientBuilder {
     }
 
     /**
-     * Closes the stream as soon as the end event arrives, as an application closes its EventSource once it has what
-     * it came for: for a stream the server never ends itself, such as the user stream.
+     * Closes the stream {@code linger} after the end event, as an application closes its EventSource once it has what
+     * it came for (the linger takes stragglers): for a stream the server never ends itself, such as the user stream.
      */
-    public SseClientBuilder leaveAtEnd() {
-        this.leaveAtEnd = true;
+    public SseClientBuilder leaveAtEnd(Duration linger) {
+        this.leaveAtEnd = linger;
         return this;
     }
 
