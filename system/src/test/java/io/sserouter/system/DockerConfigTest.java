@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.sserouter.contract.Json;
+import io.sserouter.config.RedisUrl;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.edge.EdgeSettings;
 import io.sserouter.system.docker.Compose;
@@ -18,6 +19,7 @@ import io.sserouter.system.docker.Nginx;
 import io.sserouter.system.docker.Tools;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RedisCluster;
 import io.sserouter.testkit.sse.SseClient;
 import io.sserouter.testkit.sse.SseEvent;
 import io.sserouter.topology.TopologySettings;
@@ -41,6 +43,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -59,6 +62,8 @@ class DockerConfigTest {
     private static final String TOPOLOGY_DOCKERFILE = "docker/topology.Dockerfile";
     private static final String EDGE_DOCKERFILE = "docker/edge.Dockerfile";
     private static final String NGINX_CONF_TARGET = "/etc/nginx/conf.d/default.conf";
+    private static final String CLUSTER_PROFILE = "cluster";
+    private static final String CREATE_CLUSTER_SCRIPT = "docker/create-cluster.sh";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** What the service's container sees: the image's ENV, then the service's environment. */
@@ -130,6 +135,12 @@ class DockerConfigTest {
         }
         Uuid.fromString(broker.get("CLUSTER_ID"));
 
+        // a plain up starts the default stack alone: nothing in it waits for a service of a profile
+        List<String> defaults = compose.defaultServices();
+        for (String service : defaults) {
+            assertTrue(defaults.containsAll(compose.dependsOn(service).keySet()), service + " depends on a service of a profile: " + compose.dependsOn(service));
+        }
+
         // every service_healthy dependency has a health check, in compose or in its image
         for (String service : compose.services()) {
             for (Map.Entry<String, String> dependency : compose.dependsOn(service).entrySet()) {
@@ -165,6 +176,115 @@ class DockerConfigTest {
         List<String> instances = new ArrayList<>(topologies);
         instances.addAll(edges);
         assertEquals(serviceAddresses(compose, instances), targets);
+    }
+
+    @Test
+    void clusterProfileRunsATopologyAndAnEdgeOnARedisClusterOfThreeMastersWithAReplicaEach() throws Exception {
+        Compose compose = Compose.load(REPO);
+        List<String> profile = compose.profile(CLUSTER_PROFILE);
+        List<String> nodes = profile.stream().filter(s -> compose.command(s).contains("--cluster-enabled")).toList();
+        assertEquals(6, nodes.size(), "cluster nodes: " + nodes);
+        Set<String> nodeAddresses = new TreeSet<>();
+        for (String node : nodes) {
+            List<String> command = compose.command(node);
+            assertTrue(compose.service(node).path("image").asText().startsWith("redis:7"), node + " runs Redis 7");
+            assertEquals("yes", command.get(command.indexOf("--cluster-enabled") + 1), node + " is a cluster node");
+            assertTrue(compose.service(node).has("healthcheck"), node + " has a health check");
+            int port = command.contains("--port") ? Integer.parseInt(command.get(command.indexOf("--port") + 1)) : 6379;
+            nodeAddresses.add(node + ":" + port);
+        }
+
+        // one one-shot service joins exactly those nodes, once they all answer, with the script it mounts
+        List<String> inits = profile.stream().filter(s -> compose.env(s).containsKey("REDIS_CLUSTER_NODES")).toList();
+        assertEquals(1, inits.size(), "one service creates the cluster: " + inits);
+        String init = inits.get(0);
+        assertEquals(nodeAddresses, new TreeSet<>(List.of(compose.env(init).get("REDIS_CLUSTER_NODES").trim().split("\\s+"))),
+                init + " joins every node, and only them");
+        for (String node : nodes) {
+            assertEquals("service_healthy", compose.dependsOn(init).get(node), init + " waits until " + node + " answers");
+        }
+        List<String> command = compose.command(init);
+        String script = command.get(command.size() - 1);
+        assertTrue(Path.of(compose.mountAt(init, script).orElseThrow(() -> new AssertionError(init + " runs " + script + ", which it does not mount")).source())
+                .endsWith(CREATE_CLUSTER_SCRIPT), init + " runs " + CREATE_CLUSTER_SCRIPT);
+        assertEquals("no", compose.service(init).path("restart").asText("no"), init + " runs once");
+
+        // a topology of a pool of its own and an edge, both with every node as a seed, after the cluster is created
+        List<String> topologies = compose.builtFrom(TOPOLOGY_DOCKERFILE, profile);
+        List<String> edges = compose.builtFrom(EDGE_DOCKERFILE, profile);
+        assertEquals(1, topologies.size(), "topologies of the profile: " + topologies);
+        assertEquals(1, edges.size(), "edges of the profile: " + edges);
+        String topology = topologies.get(0);
+        String edge = edges.get(0);
+        TopologySettings topologySettings = TopologySettings.fromEnv(containerEnv(compose, topology));
+        EdgeSettings edgeSettings = EdgeSettings.fromEnv(containerEnv(compose, edge));
+        for (var redis : List.of(topologySettings.redis(), edgeSettings.redis())) {
+            assertEquals(RedisUrl.Kind.CLUSTER, redis.address().kind());
+            assertEquals(nodeAddresses, redis.address().nodes().stream().map(Object::toString).collect(Collectors.toCollection(TreeSet::new)),
+                    "REDIS_URL names every node as a seed");
+        }
+        for (String service : List.of(topology, edge)) {
+            assertEquals("service_completed_successfully", compose.dependsOn(service).get(init), service + " starts once the cluster is created");
+            assertFalse(compose.dependsOn(service).containsKey("redis"), service + " needs nothing of the default stack's Redis");
+        }
+        assertEquals("service_completed_successfully", compose.dependsOn(topology).get("kafka-init"), topology + " starts once the topics exist");
+
+        // beside the default stack: another application id (else the pools would split the partitions and write half
+        // of the events to each Redis), its own state volume, the default edges' secret, a port of its own
+        String defaultTopology = compose.builtFrom(TOPOLOGY_DOCKERFILE).get(0);
+        String defaultEdge = compose.builtFrom(EDGE_DOCKERFILE).get(0);
+        assertNotEquals(TopologySettings.fromEnv(containerEnv(compose, defaultTopology)).applicationId(), topologySettings.applicationId(),
+                topology + " reads every event in a pool of its own");
+        String stateDir = containerEnv(compose, topology).get("KAFKA_STATE_DIR");
+        String volume = compose.mountAt(topology, stateDir).orElseThrow(() -> new AssertionError(topology + " mounts nothing at " + stateDir)).source();
+        for (String other : compose.builtFrom(TOPOLOGY_DOCKERFILE)) {
+            assertNotEquals(compose.mountAt(other, stateDir).orElseThrow().source(), volume, topology + " and " + other + " share a state volume");
+        }
+        assertEquals(containerEnv(compose, defaultEdge).get("SSE_JWT_SECRET"), containerEnv(compose, edge).get("SSE_JWT_SECRET"),
+                "docker/token.sh's tokens work on both stacks");
+        Set<Integer> taken = new HashSet<>();
+        for (String service : compose.defaultServices()) {
+            taken.addAll(compose.published(service).values());
+        }
+        Map<Integer, Integer> published = compose.published(edge);
+        assertEquals(1, published.size(), edge + " publishes one port: " + published);
+        assertEquals(edgeSettings.httpPort(), published.keySet().iterator().next(), edge + " publishes the port it listens on");
+        assertFalse(taken.contains(published.values().iterator().next()), edge + " publishes a port the default stack does not");
+    }
+
+    /**
+     * The script of the cluster profile's one-shot service, run against six real cluster-enabled redis-servers as
+     * that service runs it: they become a cluster of 3 masters with a replica each; run again, it leaves it alone.
+     */
+    @Test
+    void createClusterScriptJoinsSixNodesIntoACluster() throws Exception {
+        Compose compose = Compose.load(REPO);
+        String init = compose.profile(CLUSTER_PROFILE).stream().filter(s -> compose.env(s).containsKey("REDIS_CLUSTER_NODES")).findFirst().orElseThrow();
+        List<String> command = compose.command(init);
+        Path script = Path.of(compose.mountAt(init, command.get(command.size() - 1)).orElseThrow().source());
+        List<String> runs = new ArrayList<>();
+        try (RedisCluster cluster = RedisCluster.start(nodes -> {
+            String addresses = nodes.stream().map(Object::toString).collect(Collectors.joining(" "));
+            runs.add(createCluster(script, addresses));
+            runs.add(createCluster(script, addresses));
+        })) {
+            assertEquals(3, cluster.masters().size());
+            assertTrue(runs.get(0).contains("Redis Cluster created"), runs.get(0));
+            assertTrue(runs.get(1).contains("already created"), "a second run leaves the cluster alone: " + runs.get(1));
+        }
+    }
+
+    private static String createCluster(Path script, String nodes) {
+        try {
+            Tools.Result result = Tools.run(List.of("sh", script.toString()), REPO, Map.of("REDIS_CLUSTER_NODES", nodes), 120);
+            assertEquals(0, result.exitCode(), result.out() + result.err());
+            return result.out();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A compose duration such as {@code 20s}, {@code 1m30s}. */

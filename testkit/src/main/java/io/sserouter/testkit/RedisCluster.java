@@ -7,10 +7,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.MigrateParams;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * A real Redis Cluster of 3 masters and 3 replicas: six redis-server processes on free ports, joined by
@@ -20,6 +23,9 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class RedisCluster implements AutoCloseable {
     private static final int NODES = 6;
     private static final Duration NODE_TIMEOUT = Duration.ofMillis(1_000);
+    /** Keys moved per MIGRATE: several round trips for a slot of a few dozen keys, as with many more. */
+    private static final int MIGRATE_BATCH = 10;
+    private static final Duration MIGRATE_TIMEOUT = Duration.ofSeconds(5);
 
     private final List<RedisProcess> nodes;
 
@@ -28,6 +34,14 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     public static RedisCluster start() {
+        return start(RedisCluster::create);
+    }
+
+    /**
+     * Six cluster-enabled nodes joined by {@code create}, given their addresses (masters first), instead of by
+     * {@code redis-cli --cluster create}: for a script that creates a cluster, run against real nodes.
+     */
+    public static RedisCluster start(Consumer<List<HostAndPort>> create) {
         List<RedisProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < NODES; i++) {
@@ -37,7 +51,7 @@ public final class RedisCluster implements AutoCloseable {
                         "--cluster-port", String.valueOf(FreePorts.any()))));
             }
             RedisCluster cluster = new RedisCluster(nodes);
-            cluster.create();
+            create.accept(nodes.stream().map(RedisProcess::address).toList());
             cluster.awaitHealthy();
             return cluster;
         } catch (RuntimeException e) {
@@ -46,9 +60,9 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private void create() {
+    private static void create(List<HostAndPort> nodes) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        nodes.forEach(n -> command.add("127.0.0.1:" + n.port()));
+        nodes.forEach(n -> command.add(n.toString()));
         command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
         try {
             Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -84,30 +98,109 @@ public final class RedisCluster implements AutoCloseable {
         return nodes.stream().filter(n -> n.alive() && "master".equals(RedisNodes.role(n))).toList();
     }
 
+    /** The slot of a key (only its hash tag counts when it has one), as every cluster client computes it. */
+    public static int slotOf(String key) {
+        return JedisClusterCRC16.getSlot(key);
+    }
+
     /** The node that serves this key's slot now. */
     public RedisProcess masterOf(String key) {
+        return ownerOf(slotOf(key));
+    }
+
+    /** The live master that claims this slot as its own. */
+    public RedisProcess ownerOf(int slot) {
         for (RedisProcess node : masters()) {
-            try (Jedis jedis = new Jedis(node.address())) {
-                int slot = (int) jedis.clusterKeySlot(key);
-                for (String line : jedis.clusterNodes().split("\n")) {
-                    String[] fields = line.split(" ");
-                    if (fields.length > 8 && fields[2].contains("myself")) {
-                        for (int i = 8; i < fields.length; i++) {
-                            String[] range = fields[i].split("-");
-                            if (range[0].startsWith("[")) {
-                                continue; // a slot being migrated
-                            }
-                            int from = Integer.parseInt(range[0].trim());
-                            int to = range.length > 1 ? Integer.parseInt(range[1].trim()) : from;
-                            if (slot >= from && slot <= to) {
-                                return node;
-                            }
-                        }
-                    }
+            String id = id(node);
+            if (id.equals(ownerSeenBy(node, slot))) {
+                return node;
+            }
+        }
+        throw new IllegalStateException("no live master serves slot " + slot);
+    }
+
+    /**
+     * Moves one slot and its keys to another master the way {@code redis-cli --cluster reshard} does, while clients
+     * go on writing: the target imports it, the source migrates it (a key it no longer holds is asked for at the
+     * target), its keys move in batches, then every master is told the slot's new owner. Returns once every live node
+     * sees the target as the owner.
+     */
+    public void migrateSlot(int slot, RedisProcess target) {
+        migrateSlot(slot, target, MIGRATE_BATCH, Duration.ZERO);
+    }
+
+    /**
+     * {@link #migrateSlot(int, RedisProcess)} {@code batch} keys at a time with a pause after each batch, so that the
+     * slot stays half moved for a while, its keys split between the two masters, as a large slot does.
+     */
+    public void migrateSlot(int slot, RedisProcess target, int batch, Duration pause) {
+        RedisProcess source = ownerOf(slot);
+        if (source == target) {
+            throw new IllegalArgumentException("slot " + slot + " is already on port " + target.port());
+        }
+        String targetId = id(target);
+        try (Jedis from = new Jedis(source.address()); Jedis to = new Jedis(target.address())) {
+            to.clusterSetSlotImporting(slot, id(source));
+            from.clusterSetSlotMigrating(slot, targetId);
+            List<String> keys;
+            while (!(keys = from.clusterGetKeysInSlot(slot, batch)).isEmpty()) {
+                from.migrate(target.address().getHost(), target.port(), (int) MIGRATE_TIMEOUT.toMillis(), new MigrateParams(),
+                        keys.toArray(String[]::new));
+                sleep(pause);
+            }
+            // the target first: once the source lets go, clients are sent to a node that already owns the slot
+            to.clusterSetSlotNode(slot, targetId);
+            from.clusterSetSlotNode(slot, targetId);
+        }
+        for (RedisProcess master : masters()) {
+            if (master != source && master != target) {
+                try (Jedis jedis = new Jedis(master.address())) {
+                    jedis.clusterSetSlotNode(slot, targetId);
                 }
             }
         }
-        throw new IllegalStateException("no live master serves " + key);
+        RedisNodes.await("every node sees slot " + slot + " on port " + target.port(),
+                () -> nodes.stream().filter(RedisProcess::alive).allMatch(n -> targetId.equals(ownerSeenBy(n, slot))));
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String id(RedisProcess node) {
+        try (Jedis jedis = new Jedis(node.address())) {
+            return jedis.clusterMyId();
+        }
+    }
+
+    /** The id of the node that {@code node}'s view of the cluster gives this slot to, null when none or unreachable. */
+    private static String ownerSeenBy(RedisProcess node, int slot) {
+        String nodes;
+        try (Jedis jedis = new Jedis(node.address())) {
+            nodes = jedis.clusterNodes();
+        } catch (JedisException e) {
+            return null;
+        }
+        for (String line : nodes.split("\n")) {
+            String[] fields = line.trim().split(" ");
+            for (int i = 8; i < fields.length; i++) {
+                if (fields[i].startsWith("[")) {
+                    continue; // a slot being migrated or imported, still served by its owner
+                }
+                String[] range = fields[i].split("-");
+                int from = Integer.parseInt(range[0]);
+                int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+                if (slot >= from && slot <= to) {
+                    return fields[0];
+                }
+            }
+        }
+        return null;
     }
 
     /** {@code kill -9} of a master, then waits until one of its replicas has taken its slots over. */

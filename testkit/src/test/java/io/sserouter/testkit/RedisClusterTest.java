@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClusterClient;
 
 class RedisClusterTest {
@@ -36,6 +43,52 @@ class RedisClusterTest {
                 for (int i = 0; i < 30; i++) {
                     assertEquals("v" + i, client.get("k" + i));
                 }
+            }
+        }
+    }
+
+    @Test
+    void aSlotMovesToAnotherMasterWithItsKeysWhileAClientWritesToIt() throws Exception {
+        try (RedisCluster cluster = RedisCluster.start();
+             RedisClusterClient client = RedisClusterClient.create(cluster.seeds())) {
+            int slot = RedisCluster.slotOf("{moving}");
+            for (int i = 0; i < 45; i++) {
+                client.rpush("{moving}:" + i, "before");
+            }
+            RedisProcess source = cluster.ownerOf(slot);
+            RedisProcess target = cluster.masters().stream().filter(m -> m != source).findFirst().orElseThrow();
+
+            // a writer appends to every key of the slot, and creates new ones, for as long as the move takes
+            AtomicBoolean moving = new AtomicBoolean(true);
+            AtomicInteger rounds = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                while (moving.get() || rounds.get() < 2) {
+                    int round = rounds.getAndIncrement();
+                    for (int i = 0; i < 45; i++) {
+                        client.rpush("{moving}:" + i, "during-" + round);
+                    }
+                    client.set("{moving}:new-" + round, "created");
+                }
+            });
+            cluster.migrateSlot(slot, target);
+            moving.set(false);
+            writer.get(60, TimeUnit.SECONDS);
+
+            assertEquals(target, cluster.ownerOf(slot));
+            int written = rounds.get();
+            try (Jedis direct = new Jedis(target.address()); Jedis old = new Jedis(source.address())) {
+                assertEquals(45L + written, direct.clusterCountKeysInSlot(slot), "every key of the slot is on the new master");
+                assertEquals(0L, old.clusterCountKeysInSlot(slot), "none is left on the old one");
+            }
+            for (int i = 0; i < 45; i++) {
+                List<String> expected = new ArrayList<>(List.of("before"));
+                for (int round = 0; round < written; round++) {
+                    expected.add("during-" + round);
+                }
+                assertEquals(expected, client.lrange("{moving}:" + i, 0, -1), "every write to {moving}:" + i + ", once, in order");
+            }
+            for (int round = 0; round < written; round++) {
+                assertEquals("created", client.get("{moving}:new-" + round));
             }
         }
     }

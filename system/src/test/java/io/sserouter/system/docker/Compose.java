@@ -30,10 +30,27 @@ public record Compose(JsonNode root) {
         return new Compose(YAML.readTree(result.out()));
     }
 
+    /** Every service of the file, those of profiles included. */
     public List<String> services() {
         List<String> names = new ArrayList<>();
         root.path("services").fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** The services a plain {@code up} starts: those of no profile. */
+    public List<String> defaultServices() {
+        return services().stream().filter(s -> service(s).path("profiles").isEmpty()).toList();
+    }
+
+    /** The services that only {@code --profile <profile>} starts, beside the default ones. */
+    public List<String> profile(String profile) {
+        return services().stream().filter(s -> profiles(s).contains(profile)).toList();
+    }
+
+    private List<String> profiles(String service) {
+        List<String> profiles = new ArrayList<>();
+        service(service).path("profiles").forEach(p -> profiles.add(p.asText()));
+        return profiles;
     }
 
     public JsonNode service(String name) {
@@ -44,9 +61,27 @@ public record Compose(JsonNode root) {
         return service;
     }
 
-    /** Services built from the given Dockerfile (path relative to the repository). */
+    /** Services of the default stack built from the given Dockerfile (path relative to the repository). */
     public List<String> builtFrom(String dockerfile) {
-        return services().stream().filter(s -> service(s).path("build").path("dockerfile").asText().equals(dockerfile)).toList();
+        return builtFrom(dockerfile, defaultServices());
+    }
+
+    /** Those of {@code services} built from the given Dockerfile. */
+    public List<String> builtFrom(String dockerfile, List<String> services) {
+        return services.stream().filter(s -> service(s).path("build").path("dockerfile").asText().equals(dockerfile)).toList();
+    }
+
+    /** The command a service runs, its entrypoint's then its command's arguments. */
+    public List<String> command(String name) {
+        List<String> command = new ArrayList<>();
+        for (String part : List.of("entrypoint", "command")) {
+            JsonNode args = service(name).path(part);
+            if (args.isTextual()) {
+                command.addAll(List.of(args.asText().trim().split("\\s+")));
+            }
+            args.forEach(a -> command.add(a.asText()));
+        }
+        return command;
     }
 
     public Map<String, String> env(String name) {

@@ -9,8 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.commands.JedisCommands;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
@@ -37,7 +37,7 @@ public final class DeliveryCheck {
     private final List<Long> delays = new ArrayList<>();
 
     /** The producer's numbering of each seq in the execution's Redis log, after checking it against what was sent. */
-    private Map<Long, Integer> redisView(Jedis redis, RedisKeys keys, String id, int sent) {
+    private Map<Long, Integer> redisView(JedisCommands redis, RedisKeys keys, String id, int sent) {
         String snapshot = redis.get(keys.execStatus(id));
         long lastSeq = snapshot == null ? -1 : Json.read(snapshot, JsonNode.class).path("last_seq").asLong();
         if (lastSeq != sent) {
@@ -65,7 +65,7 @@ public final class DeliveryCheck {
         return bySeq;
     }
 
-    public void add(SseFollower follower, Workload workload, Jedis redis, RedisKeys keys, boolean timed) {
+    public void add(SseFollower follower, Workload workload, JedisCommands redis, RedisKeys keys, boolean timed) {
         int clientReconnects = 0;
         for (SseFollower.Followed f : follower.followed()) {
             executions++;

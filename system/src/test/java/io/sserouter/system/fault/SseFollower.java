@@ -25,6 +25,8 @@ public final class SseFollower implements Runnable {
     static final Set<String> BENIGN_ERRORS = Set.of("not_found", "unavailable");
     /** Refusals that are part of the faults: a draining edge or an absent Redis (503), no edge up (502), a rate limit. */
     static final Set<Integer> EXPECTED_REFUSALS = Set.of(502, 503, 429);
+    /** How long a user-stream client stays after the last closing event of its executions. */
+    private static final Duration USER_STREAM_LINGER = Duration.ofSeconds(3);
 
     /** One execution event as received: its SSE id (the seq) and the producer's own numbering from the data. */
     public record Received(long seq, String type, int n, long sentAtMillis, long receivedAtMillis) {
@@ -238,13 +240,19 @@ public final class SseFollower implements Runnable {
             return;
         }
         Set<String> closedExecutions = new java.util.HashSet<>();
-        SseClient client = SseClient.to(URI.create(base)).bearer(token).lastEventId(firstCursor)
+        SseClientBuilder builder = SseClient.to(URI.create(base)).bearer(token).lastEventId(firstCursor)
                 .endsWith(e -> {
                     if (CLOSING.contains(e.event())) {
                         closedExecutions.add(e.json().path("execution_id").asText());
                     }
                     return closedExecutions.size() == executions.size();
-                }).build();
+                });
+        if (kind().equals("user")) {
+            // the user stream goes on for the user's next executions: done once these have closed, after the edge's own
+            // linger for events of other topics that come after a closing event (1 s by default)
+            builder.leaveAtEnd(USER_STREAM_LINGER);
+        }
+        SseClient client = builder.build();
         synchronized (clients) {
             clients.add(client);
         }

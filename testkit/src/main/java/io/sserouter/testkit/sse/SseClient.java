@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -86,7 +88,10 @@ public final class SseClient implements AutoCloseable {
         return new SseClientBuilder(uri);
     }
 
-    /** Connects and reconnects on this thread until the end event was seen and its stream ended, closed, or {@code limit}. */
+    /**
+     * Connects and reconnects on this thread until the end event was seen and its stream ended (or, with
+     * {@link SseClientBuilder#leaveAtEnd(Duration)}, until a while after the end event), closed, or {@code limit}.
+     */
     public void follow(Duration limit) {
         long deadline = System.currentTimeMillis() + limit.toMillis();
         try {
@@ -217,10 +222,15 @@ public final class SseClient implements AutoCloseable {
         if (config.listener != null) {
             config.listener.onEvent(event);
         }
+        boolean leave;
         synchronized (this) {
             events.add(event);
+            leave = !endSeen && config.leaveAtEnd != null && config.endsWith.test(event);
             endSeen |= config.endsWith.test(event);
             notifyAll();
+        }
+        if (leave) {
+            CompletableFuture.delayedExecutor(config.leaveAtEnd.toMillis(), TimeUnit.MILLISECONDS).execute(this::close);
         }
         if (config.leaveOnShutdown && event.event().equals("shutdown")) {
             leaveAfter = event.json().path("reconnect_after_ms").asLong(retryMillis);

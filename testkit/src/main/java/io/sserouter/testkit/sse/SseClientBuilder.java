@@ -19,6 +19,7 @@ public final class SseClientBuilder {
     int stallAfter;
     Duration stallFor = Duration.ZERO;
     Predicate<SseEvent> endsWith = e -> false;
+    Duration leaveAtEnd;
     SseClient.Listener listener;
 
     SseClientBuilder(URI uri) {
@@ -85,6 +86,15 @@ public final class SseClientBuilder {
     /** The event after which the end of a stream is final (a closing event): no reconnect then. */
     public SseClientBuilder endsWith(Predicate<SseEvent> end) {
         this.endsWith = end;
+        return this;
+    }
+
+    /**
+     * Closes the stream {@code linger} after the end event, as an application closes its EventSource once it has what
+     * it came for (the linger takes stragglers): for a stream the server never ends itself, such as the user stream.
+     */
+    public SseClientBuilder leaveAtEnd(Duration linger) {
+        this.leaveAtEnd = linger;
         return this;
     }
 
