@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
+import io.sserouter.contract.RedisKeys;
+import io.sserouter.testkit.Await;
 import io.sserouter.testkit.FreePorts;
+import io.sserouter.testkit.RedisCluster;
 import io.sserouter.testkit.RedisProcess;
 import io.sserouter.testkit.Tokens;
 import java.net.URI;
@@ -21,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * With Redis unreachable (down, or frozen so that reads time out) the edge answers 503 with Retry-After, never 500,
@@ -57,6 +61,34 @@ class RedisDownTest {
                 assertTrue(get(edge.port(), "/metrics").body().contains("sse_connections_rejected_total{reason=\"redis_unavailable\"}"));
                 assertTrue(get(edge.port(), "/metrics").body().contains("sse_redis_up 1.0"), "the subscriber is up again");
             }
+        }
+    }
+
+    @Test
+    void aClusterWithASlotWithoutMasterGives503NotAnInternalError() throws Exception {
+        try (RedisCluster cluster = RedisCluster.start();
+             EdgeApp edge = EdgeApp.start(EdgeSettings.fromEnv(Map.of("REDIS_URL", cluster.url(), "SSE_HTTP_PORT", "0",
+                     "SSE_JWT_SECRET", TOKENS.secret())))) {
+            Await.until("the edge is ready", () -> status(edge, "/health/ready") == 200);
+            // every node forgets who serves one slot: the cluster answers CLUSTERDOWN, as while a replica takes over
+            int slot = RedisCluster.slotOf(new RedisKeys("sse:").execStatus("e-1"));
+            for (RedisProcess node : cluster.nodes()) {
+                try (Jedis jedis = new Jedis(node.address())) {
+                    jedis.clusterDelSlots(slot);
+                }
+            }
+            Await.until("the edge is no longer ready", () -> status(edge, "/health/ready") == 503);
+            HttpResponse<String> response = get(edge.port(), "/api/v1/executions/e-1/status");
+            assertEquals(503, response.statusCode(), response.body());
+            assertEquals("5", response.headers().firstValue("Retry-After").orElse(""));
+        }
+    }
+
+    private static int status(EdgeApp edge, String path) {
+        try {
+            return get(edge.port(), path).statusCode();
+        } catch (Exception e) {
+            return -1;
         }
     }
 

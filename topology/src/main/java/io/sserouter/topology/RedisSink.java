@@ -3,6 +3,7 @@ package io.sserouter.topology;
 import io.sserouter.contract.PubSub;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.contract.RedisScript;
+import io.sserouter.config.RedisFailures;
 import io.sserouter.config.RedisSettings;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.StatusSnapshot;
@@ -28,7 +29,6 @@ import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.Tuple;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /**
  * Writes batches of outbox entries to Redis in one pipeline. Every write is a script that does its whole job
@@ -132,18 +132,9 @@ public final class RedisSink implements EventSink {
         }
     }
 
-    /**
-     * Replies that only say the write went to the wrong node or came at the wrong moment: a slot moved or its master
-     * changed (MOVED, ASK, READONLY: a master that came back as a replica), the cluster or a master is down, a node is
-     * still loading. The whole batch is sent again, after the cluster's slot map is read anew; nothing is skipped.
-     */
+    /** A reply that only says the write came mid-failover or slot move: the batch is sent again, nothing skipped. */
     static boolean passing(JedisDataException e) {
-        if (e instanceof JedisRedirectionException) {
-            return true;
-        }
-        String message = e.getMessage() == null ? "" : e.getMessage();
-        return message.startsWith("CLUSTERDOWN") || message.startsWith("READONLY") || message.startsWith("LOADING")
-                || message.startsWith("TRYAGAIN") || message.startsWith("MASTERDOWN") || message.contains("WAIT cannot be used with replica");
+        return RedisFailures.passing(e);
     }
 
     private UnavailableException unavailable(JedisDataException e) {

@@ -3,6 +3,7 @@ package io.sserouter.edge.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sserouter.config.RedisFailures;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -40,9 +41,10 @@ public final class Routes {
         cfg.routes.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus()).json(ApiError.body(e)));
         // Redis frozen or too slow: admission and snapshot reads time out, or wait in vain for a pooled connection,
         // while the subscriber still looks up. A 503 makes a load balancer try another instance and a client retry;
-        // a 500 would make EventSource give up. An error answered by Redis itself (JedisDataException) stays a 500.
+        // a 500 would make EventSource give up. So does a cluster mid-failover or slot move (CLUSTERDOWN, MOVED,
+        // TRYAGAIN...); any other error answered by Redis itself stays a 500.
         cfg.routes.exception(JedisException.class, (e, ctx) -> {
-            if (e instanceof JedisDataException) {
+            if (e instanceof JedisDataException data && !RedisFailures.passing(data)) {
                 LOG.error("Unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 ctx.status(500).json(Map.of("error", "internal_error", "message", "the request could not be served"));
                 return;

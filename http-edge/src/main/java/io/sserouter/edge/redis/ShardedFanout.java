@@ -36,6 +36,8 @@ public final class ShardedFanout implements Fanout {
     private static final Logger LOG = LoggerFactory.getLogger(ShardedFanout.class);
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
     private static final long MAX_BACKOFF_MS = 2_000;
+    /** How often the slot map is read even when nothing said it changed: a slot can lose its master silently. */
+    private static final long CHECK_EVERY_MS = 5_000;
 
     private final RedisSettings redis;
     private final String probeBase;
@@ -72,6 +74,7 @@ public final class ShardedFanout implements Fanout {
         this.redis = redis;
         this.probeBase = redis.keys().edgeSubscriberProbe();
         requestRefresh(0);
+        maintenance.scheduleWithFixedDelay(() -> requestRefresh(0), CHECK_EVERY_MS, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -168,7 +171,6 @@ public final class ShardedFanout implements Fanout {
         if (map.uncovered() > 0) {
             LOG.warn("the Redis Cluster serves only {} of its {} slots: streams on the others wait (not ready)",
                     SlotMap.SLOTS - map.uncovered(), SlotMap.SLOTS);
-            requestRefresh(1_000);
         }
         synchronized (lock) {
             slots = map;

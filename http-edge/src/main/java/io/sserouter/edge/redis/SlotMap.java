@@ -11,8 +11,11 @@ import redis.clients.jedis.resps.ClusterShardInfo;
 import redis.clients.jedis.resps.ClusterShardNodeInfo;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
-/** Which master of a Redis Cluster serves each of its 16,384 slots, as one node saw it (CLUSTER SHARDS, Redis 7). */
-record SlotMap(HostAndPort[] owners, Set<HostAndPort> masters) {
+/**
+ * Which master of a Redis Cluster serves each of its 16,384 slots, as one node saw it (CLUSTER SHARDS, Redis 7), and
+ * how many slots no master serves (a cluster that is not whole).
+ */
+record SlotMap(HostAndPort[] owners, Set<HostAndPort> masters, int uncovered) {
     static final int SLOTS = 16_384;
 
     static SlotMap read(Jedis node, boolean tls) {
@@ -35,7 +38,13 @@ record SlotMap(HostAndPort[] owners, Set<HostAndPort> masters) {
                 }
             }
         }
-        return new SlotMap(owners, masters);
+        int uncovered = 0;
+        for (HostAndPort owner : owners) {
+            if (owner == null) {
+                uncovered++;
+            }
+        }
+        return new SlotMap(owners, masters, uncovered);
     }
 
     private static HostAndPort address(ClusterShardNodeInfo member, boolean tls) {
@@ -48,17 +57,6 @@ record SlotMap(HostAndPort[] owners, Set<HostAndPort> masters) {
     /** The master that serves this channel's slot now, or null when no master serves it. */
     HostAndPort ownerOf(String channel) {
         return owners[JedisClusterCRC16.getSlot(channel)];
-    }
-
-    /** How many slots no master serves: a cluster that is not whole. */
-    int uncovered() {
-        int count = 0;
-        for (HostAndPort owner : owners) {
-            if (owner == null) {
-                count++;
-            }
-        }
-        return count;
     }
 
     /**

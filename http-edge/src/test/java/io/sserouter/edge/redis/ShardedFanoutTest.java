@@ -131,6 +131,24 @@ class ShardedFanoutTest {
     }
 
     @Test
+    void followsAChannelWhoseSlotMovesToAnotherMaster() throws Exception {
+        RedisSettings settings = settings();
+        try (ShardedFanout fanout = new ShardedFanout(settings)) {
+            Await.until("the fanout is up", fanout::up);
+            Map<String, Heard> heard = channelOnEveryMaster(fanout, settings.keys().prefix());
+            String moved = heard.keySet().iterator().next();
+            RedisProcess from = cluster.masterOf(moved);
+            RedisProcess to = cluster.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
+            cluster.migrateSlot(RedisCluster.slotOf(moved), to);
+            Await.until("the listener of the moved channel is told to resync", () -> heard.get(moved).resyncs.get() == 1);
+            publishToEach(heard, "\"after\"");
+            Await.until("every channel hears the message sent after the move, the moved one from its new master",
+                    () -> heard.values().stream().allMatch(h -> h.messages.contains("\"after\"")));
+            heard.forEach((channel, h) -> assertEquals(channel.equals(moved) ? 1 : 0, h.resyncs.get(), "resyncs of " + channel));
+        }
+    }
+
+    @Test
     void aClusterThatDoesNotServeEverySlotIsReportedAndTheFanoutIsNotReady() throws Exception {
         assertNull(settings().clusterProblem(), "the whole cluster");
         try (RedisProcess lone = RedisProcess.start(FreePorts.any(), List.of("--cluster-enabled", "yes",
