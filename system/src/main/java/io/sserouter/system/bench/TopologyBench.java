@@ -201,7 +201,7 @@ public final class TopologyBench {
             PublishMeter.Figures f = first.figures();
             double eps = median(rounds);
             return new Result(label, first.guarantee(), first.threads(), new PublishMeter.Figures(f.events(), f.events() / eps, eps,
-                    Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN));
+                    Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN, f.events()));
         }
 
         void print() {
