@@ -1,5 +1,7 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.config.Env;
+import io.sserouter.config.RedisSettings;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
@@ -16,16 +18,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * The edge in its own JVM, as deployed, on the bench's Redis. Events reach it the way the topology writes them: the
  * log entry, the snapshot and the publish on the execution's channel; for user streams, the entry of the owner's log
  * and the publish on the user's channel. Each connection carries the token of a user of its own, as browsers of
- * different users would (the per-user limits then cost what they cost in production).
+ * different users would (the per-user limits then cost what they cost in production). On a Redis Cluster, the keys
+ * go to the masters that serve their slots and each PUBLISH to the master that serves its channel's slot, where the
+ * topology's script would publish it; the cluster relays it to the node the edge listens on.
  */
 final class EdgeServer implements ServerUnderTest {
     /** What each connection follows: one execution, or all of one user's executions (channel = user). */
@@ -41,7 +50,7 @@ final class EdgeServer implements ServerUnderTest {
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20");
     static final int LOG_LENGTH = 1_000;
 
-    private final RedisProcess redis;
+    private final String redisUrl;
     private final List<String> jvmFlags;
     private final Streams streams;
     private final Tokens tokens = Tokens.hs256();
@@ -54,7 +63,12 @@ final class EdgeServer implements ServerUnderTest {
     }
 
     EdgeServer(RedisProcess redis, List<String> jvmFlags, Streams streams) {
-        this.redis = redis;
+        this(redis.url(), jvmFlags, streams);
+    }
+
+    /** On any Redis that REDIS_URL can name: one node, or a cluster by its seeds. */
+    EdgeServer(String redisUrl, List<String> jvmFlags, Streams streams) {
+        this.redisUrl = redisUrl;
         this.jvmFlags = jvmFlags;
         this.streams = streams;
     }
@@ -78,7 +92,7 @@ final class EdgeServer implements ServerUnderTest {
         command.addAll(jvmFlags);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sserouter.edge.Main"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("REDIS_URL", redis.url());
+        pb.environment().put("REDIS_URL", redisUrl);
         pb.environment().put("SSE_JWT_SECRET", tokens.secret());
         pb.environment().put("SSE_HTTP_PORT", String.valueOf(port));
         pb.environment().put("SSE_FIRST_EVENT_WAIT_SECONDS", "3600");
@@ -98,12 +112,11 @@ final class EdgeServer implements ServerUnderTest {
 
     @Override
     public void prepare(int channels) {
-        try (Jedis jedis = jedis()) {
-            Pipeline p = jedis.pipelined();
+        try (Writes writes = writes()) {
             for (int c = 0; c < channels; c++) {
-                write(p, c, 1, ServerUnderTest.envelope("b" + c, 1, false), true);
+                write(writes, c, 1, ServerUnderTest.envelope("b" + c, 1, false), true);
             }
-            p.sync();
+            writes.sync();
         }
     }
 
@@ -117,20 +130,21 @@ final class EdgeServer implements ServerUnderTest {
     }
 
     /** Writes event {@code seq} of channel {@code c}'s execution as the topology would, or only publishes it. */
-    private void write(Pipeline p, int c, long seq, String envelope, boolean stored) {
+    private void write(Writes w, int c, long seq, String envelope, boolean stored) {
         String id = "b" + c;
         if (streams == Streams.USER) {
             String user = "bu" + c;
             String entry = USER_LOG_MS + "-" + seq;
             String prev = seq == 1 ? "0-0" : USER_LOG_MS + "-" + (seq - 1);
             if (stored) {
-                p.xadd(KEYS.userLog(user), XAddParams.xAddParams().id(entry).maxLen(LOG_LENGTH),
+                w.on(KEYS.userLog(user)).xadd(KEYS.userLog(user), XAddParams.xAddParams().id(entry).maxLen(LOG_LENGTH),
                         Map.of(RedisKeys.USER_LOG_PREV_FIELD, prev, RedisKeys.LOG_FIELD, envelope));
-                p.set(KEYS.userLogLast(user), entry);
+                w.on(KEYS.userLogLast(user)).set(KEYS.userLogLast(user), entry);
             }
-            p.publish(KEYS.userChannel(user), entry + " " + prev + " " + envelope);
+            w.on(KEYS.userChannel(user)).publish(KEYS.userChannel(user), entry + " " + prev + " " + envelope);
             return;
         }
+        AbstractPipeline p = w.on(KEYS.execChannel(id)); // an execution's keys and channel share one slot
         if (stored) {
             writeEvent(p, id, seq, envelope);
         } else {
@@ -149,41 +163,126 @@ final class EdgeServer implements ServerUnderTest {
     }
 
     /** Writes an event the way the topology does (log entry, snapshot, publish), so the edge can also replay it. */
-    static void writeEvent(Pipeline p, String id, long seq, String envelope) {
+    static void writeEvent(AbstractPipeline p, String id, long seq, String envelope) {
         p.xadd(KEYS.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of(RedisKeys.LOG_FIELD, envelope));
         p.set(KEYS.execStatus(id), "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
         p.publish(KEYS.execChannel(id), envelope);
     }
 
+    /** A client of one node (the resume benchmark's, which runs on one node only). */
     Jedis jedis() {
-        return new Jedis(URI.create(redis.url()));
+        return new Jedis(URI.create(redisUrl));
+    }
+
+    private Writes writes() {
+        return redisUrl.contains(",") ? new ClusterWrites(redisUrl) : new NodeWrites(jedis());
+    }
+
+    /** Pipelined writes, synced together. */
+    private interface Writes extends AutoCloseable {
+        /** The pipeline for a key or channel: in a cluster, one to the master that serves its slot. */
+        AbstractPipeline on(String keyOrChannel);
+
+        /** Sends what is pipelined and waits for the answers. */
+        void sync();
+
+        @Override
+        void close();
+    }
+
+    /** One node: one connection and one pipeline for everything. */
+    private static final class NodeWrites implements Writes {
+        private final Jedis jedis;
+        private Pipeline pipeline;
+
+        NodeWrites(Jedis jedis) {
+            this.jedis = jedis;
+        }
+
+        @Override
+        public AbstractPipeline on(String keyOrChannel) {
+            if (pipeline == null) {
+                pipeline = jedis.pipelined();
+            }
+            return pipeline;
+        }
+
+        @Override
+        public void sync() {
+            if (pipeline != null) {
+                pipeline.sync();
+                pipeline = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            jedis.close();
+        }
+    }
+
+    /**
+     * A cluster: a connection and a pipeline per master, each command on the master of its key's or channel's slot
+     * (a cluster pipeline would refuse a PUBLISH, which names no key), so that an event whose keys share a slot is one
+     * round trip, as on one node.
+     */
+    private static final class ClusterWrites implements Writes {
+        private final RedisClusterClient cluster;
+        private final Map<Integer, HostAndPort> nodeOfSlot = new HashMap<>();
+        private final Map<HostAndPort, Jedis> nodes = new HashMap<>();
+        private final Map<HostAndPort, Pipeline> pipelines = new HashMap<>();
+
+        ClusterWrites(String seeds) {
+            // the deployables' own client for this REDIS_URL, to learn which master serves a slot
+            cluster = (RedisClusterClient) RedisSettings.fromEnv(new Env(Map.of("REDIS_URL", seeds))).pooledClient("sse-bench-writer", 2);
+        }
+
+        @Override
+        public AbstractPipeline on(String keyOrChannel) {
+            HostAndPort node = nodeOfSlot.computeIfAbsent(JedisClusterCRC16.getSlot(keyOrChannel), slot -> {
+                try (Connection c = cluster.getConnectionFromSlot(slot)) {
+                    return c.getHostAndPort();
+                }
+            });
+            return pipelines.computeIfAbsent(node, n -> nodes.computeIfAbsent(n, Jedis::new).pipelined());
+        }
+
+        @Override
+        public void sync() {
+            pipelines.values().forEach(Pipeline::sync);
+            pipelines.clear();
+        }
+
+        @Override
+        public void close() {
+            nodes.values().forEach(Jedis::close);
+            cluster.close();
+        }
     }
 
     @Override
     public Publisher publisher() {
-        Jedis jedis = jedis();
+        Writes writes = writes();
         return new Publisher() {
             @Override
             public void publishStamped(int channel, long seq) {
-                Pipeline p = jedis.pipelined();
-                write(p, channel, seq, ServerUnderTest.envelope("b" + channel, seq, true), true);
-                p.sync();
+                write(writes, channel, seq, ServerUnderTest.envelope("b" + channel, seq, true), true);
+                writes.sync();
             }
 
             @Override
             public void publishRound(int channels, long[] next) {
                 // only the publish: the log and snapshot are the topology's work, not the edge's
-                Pipeline p = jedis.pipelined();
                 for (int c = 0; c < channels; c++) {
                     long seq = next[c]++;
-                    write(p, c, seq, ServerUnderTest.envelope("b" + c, seq, false), false);
+                    write(writes, c, seq, ServerUnderTest.envelope("b" + c, seq, false), false);
                 }
-                p.sync();
+                writes.sync();
             }
 
             @Override
             public void close() {
-                jedis.close();
+                writes.close();
             }
         };
     }

@@ -24,11 +24,16 @@ final class LoadScenario {
     }
 
     private final Settings settings;
-    private final RedisProcess redis;
+    private final List<Long> redisPids;
 
     LoadScenario(Settings settings, RedisProcess redis) {
+        this(settings, List.of(redis.pid()));
+    }
+
+    /** On a Redis of several processes (a cluster): its CPU time is that of all of them. */
+    LoadScenario(Settings settings, List<Long> redisPids) {
         this.settings = settings;
-        this.redis = redis;
+        this.redisPids = List.copyOf(redisPids);
     }
 
     Figures run(ServerUnderTest server) throws Exception {
@@ -152,14 +157,14 @@ final class LoadScenario {
             this.server = server;
             this.load = load;
             this.serverTicks = ProcStats.cpuTicks(server.pids());
-            this.redisTicks = ProcStats.cpuTicks(List.of(redis.pid()));
+            this.redisTicks = ProcStats.cpuTicks(redisPids);
             this.delivered = load.delivered();
         }
 
         Reading read() throws Exception {
             long deliveries = Math.max(1, load.delivered() - delivered);
             return new Reading(deliveries, (ProcStats.cpuTicks(server.pids()) - serverTicks) * 10_000.0 / deliveries,
-                    (ProcStats.cpuTicks(List.of(redis.pid())) - redisTicks) * 10_000.0 / deliveries);
+                    (ProcStats.cpuTicks(redisPids) - redisTicks) * 10_000.0 / deliveries);
         }
     }
 

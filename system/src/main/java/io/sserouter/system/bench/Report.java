@@ -71,6 +71,11 @@ public final class Report {
             new String[] {"edge-vs-nchan-latency.csv", "Publish-to-receive latency at a fixed delivery rate"},
             new String[] {"edge-resume.csv", "Edge resume cost (reconnect with Last-Event-ID, 100 events replayed)"});
 
+    /** Titles of timestamped CSVs by how their names start, the longer start first; the stamp follows the title. */
+    private static final List<String[]> KNOWN_STARTS = List.of(
+            new String[] {"redis-deployments-edge-", "The edge by Redis deployment"},
+            new String[] {"redis-deployments-", "The topology by Redis deployment, and the failover safeguard's cost"});
+
     public static void main(String[] args) throws IOException {
         Locale.setDefault(Locale.ROOT);
         Path dir = Path.of(args.length > 0 ? args[0] : "bench/results");
@@ -145,7 +150,10 @@ public final class Report {
 
     private static String title(Path csv) {
         String name = csv.getFileName().toString();
-        return KNOWN.stream().filter(k -> k[0].equals(name)).map(k -> k[1]).findFirst().orElse(name.replaceAll("\\.csv$", ""));
+        String base = name.replaceAll("\\.csv$", "");
+        return KNOWN.stream().filter(k -> k[0].equals(name)).map(k -> k[1]).findFirst()
+                .or(() -> KNOWN_STARTS.stream().filter(k -> base.startsWith(k[0])).map(k -> k[1] + ", " + base.substring(k[0].length())).findFirst())
+                .orElse(base);
     }
 
     /** One line: where the edge stands against nchan, and its resume cost, from whatever of that was measured. */

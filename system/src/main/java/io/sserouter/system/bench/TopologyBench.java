@@ -126,16 +126,26 @@ public final class TopologyBench {
         System.out.printf("== %s, %s, %d stream threads, backlog %s%n", pipeline, guarantee, threads, backlog.run());
         Map<String, String> env = topologyEnv(kafka, redis, backlog.run(), backlog.run(), partitions, threads);
         env.put("SSE_USER_LOG", String.valueOf(userLog));
+        return new Result(pipeline, guarantee, threads, measureTopology(redis.url(), producer, backlog, env, guarantee, routing, rate, latencySeconds));
+    }
+
+    /**
+     * The topology started in this JVM on a backlog, with this environment ({@link #topologyEnv}) under an application
+     * id of the backlog's own, measured by {@link PublishMeter} through a subscriber on {@code subscriberUrl} (one
+     * node: in a cluster, any node hears every PUBLISH).
+     */
+    static PublishMeter.Figures measureTopology(String subscriberUrl, KafkaProducer<String, byte[]> producer, Backlog backlog,
+                                                Map<String, String> env, String guarantee, String routing, int rate,
+                                                int latencySeconds) throws Exception {
         env.put("KAFKA_APPLICATION_ID", backlog.run() + "app");
         env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
         env.put("SSE_ROUTING", routing); // forced, so a figure is never of the other path than its label says
         env.put("KAFKA_STATE_DIR", Files.createTempDirectory("sse-bench-").toString());
-        PublishMeter.Figures figures = PublishMeter.measure(redis.url(), backlog.run() + "exec:*", producer, backlog.run(), backlog.events(),
+        return PublishMeter.measure(subscriberUrl, env.get("SSE_REDIS_PREFIX") + "exec:*", producer, backlog.run(), backlog.events(),
                 rate, latencySeconds, () -> {
                     TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
                     return app::close;
                 });
-        return new Result(pipeline, guarantee, threads, figures);
     }
 
     private static Result rawPipe(KafkaBroker kafka, RedisProcess redis, KafkaProducer<String, byte[]> producer, Backlog backlog,
@@ -152,6 +162,12 @@ public final class TopologyBench {
     /** The topology's environment for a run: its topics, Redis prefix and threads; tuning from this process's environment. */
     static Map<String, String> topologyEnv(KafkaBroker kafka, RedisProcess redis, String run, String redisPrefix,
                                                    int partitions, int threads) {
+        return topologyEnv(kafka, redis.url(), run, redisPrefix, partitions, threads);
+    }
+
+    /** The same, on any Redis deployment REDIS_URL can name (one node, cluster seeds, Sentinel). */
+    static Map<String, String> topologyEnv(KafkaBroker kafka, String redisUrl, String run, String redisPrefix, int partitions,
+                                           int threads) {
         Map<String, String> env = new HashMap<>();
         // tuning under test can be passed as the usual variables, e.g. KAFKA_COMMIT_INTERVAL_MS=50 bench/run
         System.getenv().forEach((k, v) -> {
@@ -160,7 +176,7 @@ public final class TopologyBench {
             }
         });
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("REDIS_URL", redis.url());
+        env.put("REDIS_URL", redisUrl);
         env.put("SSE_REDIS_PREFIX", redisPrefix);
         env.put("SSE_SOURCE_TOPICS", String.join(",", Lifecycle.sourceTopics(run)));
         env.put("SSE_NOTIFICATION_TOPIC", run + "notification_events");
@@ -185,7 +201,7 @@ public final class TopologyBench {
             PublishMeter.Figures f = first.figures();
             double eps = median(rounds);
             return new Result(label, first.guarantee(), first.threads(), new PublishMeter.Figures(f.events(), f.events() / eps, eps,
-                    Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN));
+                    Double.NaN, 0, 0, Double.NaN, Double.NaN, Double.NaN, f.events()));
         }
 
         void print() {
