@@ -123,10 +123,18 @@ public final class UserRelay extends Relay {
             List<Published> entries = store.userLogAfter(userId, position.toString(), REPLAY_BATCH);
             if (entries.isEmpty()) {
                 String last = store.userLogLast(userId);
-                if (last == null ? position.ms() > 0 && restartedSince() : UserLogId.parse(last).after(position)) {
-                    return gap(null, last == null ? position : UserLogId.parse(last));
+                if (last != null && UserLogId.parse(last).after(position)) {
+                    // an entry appended between the two reads is in the log now: only a log that still has nothing
+                    // after the position, although its last id is past it, lost entries
+                    entries = store.userLogAfter(userId, position.toString(), REPLAY_BATCH);
+                    if (entries.isEmpty()) {
+                        return gap(null, UserLogId.parse(last));
+                    }
+                } else if (last == null && position.ms() > 0 && restartedSince()) {
+                    return gap(null, position);
+                } else {
+                    return true;
                 }
-                return true;
             }
             UserLogId prev = UserLogId.parseOrZero(entries.get(0).prevLogId());
             boolean restarted = prev.equals(UserLogId.ZERO) && !position.equals(UserLogId.ZERO);
