@@ -77,7 +77,7 @@ final class ShardedListener implements PublishMeter.Listener {
                 } catch (RuntimeException ignored) {
                     // closed
                 }
-            }, "bench-sharded-subscriber-" + master.getKey());
+            }, "bench-subscriber-" + master.getKey());
             thread.setDaemon(true);
             thread.start();
             if (!first.await(10, TimeUnit.SECONDS)) {
