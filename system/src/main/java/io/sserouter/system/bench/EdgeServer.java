@@ -2,6 +2,7 @@ package io.sserouter.system.bench;
 
 import io.sserouter.config.Env;
 import io.sserouter.config.RedisSettings;
+import io.sserouter.contract.PubSub;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.RedisProcess;
@@ -23,6 +24,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
@@ -33,8 +35,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * log entry, the snapshot and the publish on the execution's channel; for user streams, the entry of the owner's log
  * and the publish on the user's channel. Each connection carries the token of a user of its own, as browsers of
  * different users would (the per-user limits then cost what they cost in production). On a Redis Cluster, the keys
- * go to the masters that serve their slots and each PUBLISH to the master that serves its channel's slot, where the
- * topology's script would publish it; the cluster relays it to the node the edge listens on.
+ * go to the masters that serve their slots and each publish to the master that serves its channel's slot, where the
+ * topology's script would publish it, with the pub/sub kind the edge chooses there ({@code SSE_REDIS_PUBSUB}, sharded
+ * by default on a cluster: SPUBLISH, heard on that master alone; global: PUBLISH, relayed to every node).
  */
 final class EdgeServer implements ServerUnderTest {
     /** What each connection follows: one execution, or all of one user's executions (channel = user). */
@@ -53,6 +56,7 @@ final class EdgeServer implements ServerUnderTest {
     private final String redisUrl;
     private final List<String> jvmFlags;
     private final Streams streams;
+    private final PubSub pubSub;
     private final Tokens tokens = Tokens.hs256();
     private final Map<Integer, String> tokenCache = new HashMap<>();
     private Process process;
@@ -71,6 +75,15 @@ final class EdgeServer implements ServerUnderTest {
         this.redisUrl = redisUrl;
         this.jvmFlags = jvmFlags;
         this.streams = streams;
+        // the kind the edge chooses on this Redis (its environment is this one's, REDIS_URL apart)
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("REDIS_URL", redisUrl);
+        this.pubSub = RedisSettings.fromEnv(new Env(env)).pubSub();
+    }
+
+    /** How events are published to the edge: the kind it subscribes with. */
+    PubSub pubSub() {
+        return pubSub;
     }
 
     @Override
@@ -82,7 +95,7 @@ final class EdgeServer implements ServerUnderTest {
     public String description() {
         return streams == Streams.USER
                 ? "edge JVM " + String.join(" ", jvmFlags) + ", user streams (GET /api/v1/events), one user per channel, events through the user's log"
-                : "edge JVM " + String.join(" ", jvmFlags) + ", events through Redis (XADD + SET + PUBLISH per event)";
+                : "edge JVM " + String.join(" ", jvmFlags) + ", events through Redis (XADD + SET + " + pubSub.publishCommand() + " per event)";
     }
 
     void start() throws Exception {
@@ -141,14 +154,14 @@ final class EdgeServer implements ServerUnderTest {
                         Map.of(RedisKeys.USER_LOG_PREV_FIELD, prev, RedisKeys.LOG_FIELD, envelope));
                 w.on(KEYS.userLogLast(user)).set(KEYS.userLogLast(user), entry);
             }
-            w.on(KEYS.userChannel(user)).publish(KEYS.userChannel(user), entry + " " + prev + " " + envelope);
+            publish(w.on(KEYS.userChannel(user)), KEYS.userChannel(user), entry + " " + prev + " " + envelope);
             return;
         }
         AbstractPipeline p = w.on(KEYS.execChannel(id)); // an execution's keys and channel share one slot
         if (stored) {
             writeEvent(p, id, seq, envelope);
         } else {
-            p.publish(KEYS.execChannel(id), envelope);
+            publish(p, KEYS.execChannel(id), envelope);
         }
     }
 
@@ -163,10 +176,18 @@ final class EdgeServer implements ServerUnderTest {
     }
 
     /** Writes an event the way the topology does (log entry, snapshot, publish), so the edge can also replay it. */
-    static void writeEvent(AbstractPipeline p, String id, long seq, String envelope) {
+    void writeEvent(AbstractPipeline p, String id, long seq, String envelope) {
         p.xadd(KEYS.execLog(id), XAddParams.xAddParams().id(new StreamEntryID(seq, 0)).maxLen(LOG_LENGTH), Map.of(RedisKeys.LOG_FIELD, envelope));
         p.set(KEYS.execStatus(id), "{\"execution_id\":\"" + id + "\",\"status\":\"running\",\"owner\":\"bench\",\"last_seq\":" + seq + ",\"closed\":false}");
-        p.publish(KEYS.execChannel(id), envelope);
+        publish(p, KEYS.execChannel(id), envelope);
+    }
+
+    /**
+     * Publishes the way the edge listens: PUBLISH, or SPUBLISH with sharded pub/sub, which a pipeline sends to the
+     * master of the channel's slot (as the topology's script does).
+     */
+    private void publish(AbstractPipeline p, String channel, String message) {
+        p.sendCommand(Protocol.Command.valueOf(pubSub.publishCommand()), channel, message);
     }
 
     /** A client of one node (the resume benchmark's, which runs on one node only). */
@@ -223,7 +244,7 @@ final class EdgeServer implements ServerUnderTest {
 
     /**
      * A cluster: a connection and a pipeline per master, each command on the master of its key's or channel's slot
-     * (a cluster pipeline would refuse a PUBLISH, which names no key), so that an event whose keys share a slot is one
+     * (a cluster pipeline would refuse a PUBLISH, which names no key, and SPUBLISH must reach its slot's master), so that an event whose keys share a slot is one
      * round trip, as on one node.
      */
     private static final class ClusterWrites implements Writes {

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
@@ -47,47 +49,77 @@ final class PublishMeter {
     private PublishMeter() {
     }
 
-    /**
-     * @param channelPattern the execution channels the pipeline publishes to ({@code PREFIX exec:*})
-     * @param run            prefix of the source topics the paced events go to
-     * @param backlog        events already in the topics that the pipeline must publish
-     */
-    static Figures measure(String redisUrl, String channelPattern, KafkaProducer<String, byte[]> producer, String run, long backlog,
-                           int rate, int latencySeconds, Starter starter) throws Exception {
-        AtomicLong received = new AtomicLong();
-        List<Long> latencies = new ArrayList<>();
-        CountDownLatch subscribed = new CountDownLatch(1);
-        boolean[] measuring = {false};
-        JedisPubSub sub = new JedisPubSub() {
+    /** Where the meter hears what the pipeline publishes: it listens before the pipeline starts. */
+    interface Listener extends AutoCloseable {
+        /** Subscribes, handing each message received to {@code onMessage}; returns once the subscriptions are confirmed. */
+        void listen(Consumer<String> onMessage) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** Global pub/sub: a pattern subscriber on one node (in a cluster, any node hears every PUBLISH). */
+    static Listener pattern(String redisUrl, String channelPattern) {
+        return new Listener() {
+            private final CountDownLatch subscribed = new CountDownLatch(1);
+            private JedisPubSub sub;
+
             @Override
-            public void onPSubscribe(String pattern, int count) {
-                subscribed.countDown();
+            public void listen(Consumer<String> onMessage) throws Exception {
+                sub = new JedisPubSub() {
+                    @Override
+                    public void onPSubscribe(String pattern, int count) {
+                        subscribed.countDown();
+                    }
+
+                    @Override
+                    public void onPMessage(String pattern, String channel, String message) {
+                        onMessage.accept(message);
+                    }
+                };
+                Thread subscriber = new Thread(() -> {
+                    try (Jedis jedis = new Jedis(URI.create(redisUrl))) {
+                        jedis.psubscribe(sub, channelPattern);
+                    } catch (RuntimeException ignored) {
+                        // unsubscribed
+                    }
+                }, "bench-subscriber");
+                subscriber.setDaemon(true);
+                subscriber.start();
+                if (!subscribed.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("no Redis subscription after 10 s");
+                }
             }
 
             @Override
-            public void onPMessage(String pattern, String channel, String message) {
-                received.incrementAndGet();
-                long sent = measuring[0] ? Lifecycle.sentNanos(message) : -1;
-                if (sent > 0) {
-                    long latency = System.nanoTime() - sent;
-                    synchronized (latencies) {
-                        latencies.add(latency);
-                    }
+            public void close() {
+                if (sub != null && sub.isSubscribed()) {
+                    sub.punsubscribe();
                 }
             }
         };
-        Thread subscriber = new Thread(() -> {
-            try (Jedis jedis = new Jedis(URI.create(redisUrl))) {
-                jedis.psubscribe(sub, channelPattern);
-            } catch (RuntimeException ignored) {
-                // unsubscribed
+    }
+
+    /**
+     * @param listener what hears the execution channels the pipeline publishes to
+     * @param run      prefix of the source topics the paced events go to
+     * @param backlog  events already in the topics that the pipeline must publish
+     */
+    static Figures measure(Listener listener, KafkaProducer<String, byte[]> producer, String run, long backlog,
+                           int rate, int latencySeconds, Starter starter) throws Exception {
+        AtomicLong received = new AtomicLong();
+        List<Long> latencies = new ArrayList<>();
+        boolean[] measuring = {false};
+        listener.listen(message -> {
+            received.incrementAndGet();
+            long sent = measuring[0] ? Lifecycle.sentNanos(message) : -1;
+            if (sent > 0) {
+                long latency = System.nanoTime() - sent;
+                synchronized (latencies) {
+                    latencies.add(latency);
+                }
             }
-        }, "bench-subscriber");
-        subscriber.setDaemon(true);
-        subscriber.start();
-        if (!subscribed.await(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("no Redis subscription after 10 s");
-        }
+        });
         try {
             Map<String, Long> cpuBefore = BenchKit.cpuByComponent();
             long start = System.nanoTime();
@@ -118,7 +150,7 @@ final class PublishMeter {
                     while (System.nanoTime() < due) {
                         Thread.onSpinWait();
                     }
-                    Lifecycle.send(producer, run, "l" + (i / Lifecycle.length()), (int) (i % Lifecycle.length()), true);
+                    Lifecycle.send(producer, run, pacedExecution(i), (int) (i % Lifecycle.length()), true);
                 }
                 producer.flush();
                 long latencyDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -135,8 +167,18 @@ final class PublishMeter {
                         sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1) / 1e6, drained);
             }
         } finally {
-            sub.punsubscribe();
+            listener.close();
         }
+    }
+
+    /** The execution of the paced phase's {@code i}-th event: each runs its whole lifecycle. */
+    private static String pacedExecution(long i) {
+        return "l" + (i / Lifecycle.length());
+    }
+
+    /** The executions of a paced phase of {@code rate} events/s for {@code seconds}. */
+    static List<String> pacedExecutions(int rate, int seconds) {
+        return LongStream.range(0, (long) rate * seconds).mapToObj(PublishMeter::pacedExecution).distinct().toList();
     }
 
     private static int sampleCount(List<Long> latencies) {

@@ -1,5 +1,9 @@
 package io.sserouter.system.bench;
 
+import io.sserouter.config.Env;
+import io.sserouter.config.RedisSettings;
+import io.sserouter.contract.PubSub;
+import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisCluster;
@@ -22,11 +26,12 @@ import redis.clients.jedis.Jedis;
  * cost shows on its own: the same Redis with and without it.
  *
  * <p>The topology is measured as {@link TopologyBench} measures it (a backlog of its own per deployment and round,
- * drained, then a paced rate for latency, through a subscriber of the execution channels); with {@code --rounds} above
+ * drained, then a paced rate for latency, through a subscriber of the execution channels of the pub/sub kind the
+ * topology uses there: SSUBSCRIBE per master on a cluster by default, a pattern otherwise); with {@code --rounds} above
  * 1 the deployments take turns in a rotated order and the medians are reported, since one round on a shared machine
  * swings by a third. The edge is measured as {@link EdgeBench} measures it (held SSE connections, publish-to-receive
- * latency at a fixed delivery rate, deliveries/s at saturation), once per Redis: the safeguard is the topology's, the
- * edge writes nothing.
+ * latency at a fixed delivery rate, deliveries/s at saturation), once per Redis, published the way the edge listens
+ * there (SPUBLISH on a cluster by default): the safeguard is the topology's, the edge writes nothing.
  */
 public final class RedisDeploymentBench {
     /** A Redis kind and the safeguard setting the topology runs with on it. */
@@ -130,8 +135,8 @@ public final class RedisDeploymentBench {
         env.put("SSE_REDIS_WAIT_REPLICAS", d.waitReplicas());
         long waits = redis.waitCalls();
         long ticks = ProcStats.cpuTicks(redis.pids());
-        PublishMeter.Figures f = TopologyBench.measureTopology(redis.subscriberUrl(), producer, backlog, env, guarantee, "direct", rate,
-                latencySeconds);
+        PublishMeter.Figures f = TopologyBench.measureTopology(listener(redis, env, backlog, rate, latencySeconds), producer, backlog, env,
+                guarantee, "direct", rate, latencySeconds);
         long written = f.events() + (long) rate * latencySeconds;
         double waitsPerThousand = 1000.0 * (redis.waitCalls() - waits) / written;
         double cpu = (ProcStats.cpuTicks(redis.pids()) - ticks) * 10_000.0 / written;
@@ -141,6 +146,23 @@ public final class RedisDeploymentBench {
         System.out.printf("   %.0f events/s; p50/p99 %.1f/%.1f ms at %d events/s; %.1f WAITs per 1,000 events; Redis CPU %.1f µs/event%n",
                 f.eventsPerSecond(), f.p50ms(), f.p99ms(), rate, waitsPerThousand, cpu);
         return new Round(f, waitsPerThousand, cpu);
+    }
+
+    /**
+     * A subscriber of the execution channels of the kind the topology publishes with on this Redis: a pattern on one
+     * node with global pub/sub; with sharded pub/sub (a cluster's default), which no pattern hears, each channel of
+     * the backlog's and the paced phase's executions on the master of its slot.
+     */
+    private static PublishMeter.Listener listener(Redises.Running redis, Map<String, String> env, TopologyBench.Backlog backlog, int rate,
+                                                  int latencySeconds) {
+        RedisKeys keys = new RedisKeys(env.get("SSE_REDIS_PREFIX"));
+        if (RedisSettings.fromEnv(new Env(env)).pubSub() == PubSub.GLOBAL) {
+            return PublishMeter.pattern(redis.subscriberUrl(), keys.execChannel("*"));
+        }
+        List<String> channels = new ArrayList<>();
+        backlog.executions().forEach(id -> channels.add(keys.execChannel(id)));
+        PublishMeter.pacedExecutions(rate, latencySeconds).forEach(id -> channels.add(keys.execChannel(id)));
+        return new ShardedListener(redis.url(), channels);
     }
 
     /** The rounds whose backlog was drained whole within the time limit: the others measured a failure, not a rate. */
@@ -255,7 +277,8 @@ public final class RedisDeploymentBench {
                 }
                 case "cluster" -> {
                     RedisCluster cluster = RedisCluster.start();
-                    // a cluster relays every PUBLISH to every node: one subscriber hears all channels
+                    // with global pub/sub a cluster relays every PUBLISH to every node: one pattern subscriber hears all
+                    // channels; sharded pub/sub is heard per master (listener())
                     return new Running(cluster.url(), cluster.nodes().get(0).url(), cluster.nodes(), cluster);
                 }
                 default -> {

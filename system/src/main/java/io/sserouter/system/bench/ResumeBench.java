@@ -37,7 +37,7 @@ final class ResumeBench {
                 String id = "r" + e;
                 Pipeline p = jedis.pipelined();
                 for (int seq = 1; seq <= LOG_EVENTS; seq++) {
-                    EdgeServer.writeEvent(p, id, seq, ServerUnderTest.envelope(id, seq, false));
+                    edge.writeEvent(p, id, seq, ServerUnderTest.envelope(id, seq, false));
                 }
                 p.sync();
             }

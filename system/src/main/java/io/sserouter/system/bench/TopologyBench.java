@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -37,6 +38,10 @@ public final class TopologyBench {
 
     /** Source topics holding a backlog, and where it ends, so a later reader can tell it from what comes after. */
     record Backlog(String run, List<String> topics, long events, Map<TopicPartition, Long> end) {
+        /** The ids of the backlog's executions, each with {@link Lifecycle#length()} events. */
+        List<String> executions() {
+            return LongStream.range(0, events / Lifecycle.length()).mapToObj(TopologyBench::backlogExecution).toList();
+        }
     }
 
     private TopologyBench() {
@@ -112,11 +117,15 @@ public final class TopologyBench {
         long executions = events / Lifecycle.length();
         for (int step = 0; step < Lifecycle.length(); step++) {
             for (long e = 0; e < executions; e++) {
-                Lifecycle.send(producer, run, "x" + e, step, false);
+                Lifecycle.send(producer, run, backlogExecution(e), step, false);
             }
         }
         producer.flush();
         return new Backlog(run, sources, executions * Lifecycle.length(), BenchKit.endOffsets(kafka.bootstrapServers(), sources, partitions));
+    }
+
+    private static String backlogExecution(long e) {
+        return "x" + e;
     }
 
     private static Result topology(KafkaBroker kafka, RedisProcess redis, KafkaProducer<String, byte[]> producer, Backlog backlog,
@@ -126,22 +135,24 @@ public final class TopologyBench {
         System.out.printf("== %s, %s, %d stream threads, backlog %s%n", pipeline, guarantee, threads, backlog.run());
         Map<String, String> env = topologyEnv(kafka, redis, backlog.run(), backlog.run(), partitions, threads);
         env.put("SSE_USER_LOG", String.valueOf(userLog));
-        return new Result(pipeline, guarantee, threads, measureTopology(redis.url(), producer, backlog, env, guarantee, routing, rate, latencySeconds));
+        return new Result(pipeline, guarantee, threads, measureTopology(
+                PublishMeter.pattern(redis.url(), env.get("SSE_REDIS_PREFIX") + "exec:*"), producer, backlog, env, guarantee, routing, rate,
+                latencySeconds));
     }
 
     /**
      * The topology started in this JVM on a backlog, with this environment ({@link #topologyEnv}) under an application
-     * id of the backlog's own, measured by {@link PublishMeter} through a subscriber on {@code subscriberUrl} (one
-     * node: in a cluster, any node hears every PUBLISH).
+     * id of the backlog's own, measured by {@link PublishMeter} through {@code listener}, a subscriber of the execution
+     * channels of the pub/sub kind the topology publishes with.
      */
-    static PublishMeter.Figures measureTopology(String subscriberUrl, KafkaProducer<String, byte[]> producer, Backlog backlog,
+    static PublishMeter.Figures measureTopology(PublishMeter.Listener listener, KafkaProducer<String, byte[]> producer, Backlog backlog,
                                                 Map<String, String> env, String guarantee, String routing, int rate,
                                                 int latencySeconds) throws Exception {
         env.put("KAFKA_APPLICATION_ID", backlog.run() + "app");
         env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
         env.put("SSE_ROUTING", routing); // forced, so a figure is never of the other path than its label says
         env.put("KAFKA_STATE_DIR", Files.createTempDirectory("sse-bench-").toString());
-        return PublishMeter.measure(subscriberUrl, env.get("SSE_REDIS_PREFIX") + "exec:*", producer, backlog.run(), backlog.events(),
+        return PublishMeter.measure(listener, producer, backlog.run(), backlog.events(),
                 rate, latencySeconds, () -> {
                     TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
                     return app::close;
@@ -153,7 +164,7 @@ public final class TopologyBench {
         String prefix = backlog.run() + "raw" + threads + "-";
         System.out.printf("== raw pipe, %d consumer threads, backlog %s%n", threads, backlog.run());
         Map<String, String> env = topologyEnv(kafka, redis, backlog.run(), prefix, partitions, threads);
-        PublishMeter.Figures figures = PublishMeter.measure(redis.url(), prefix + "exec:*", producer, backlog.run(), backlog.events(),
+        PublishMeter.Figures figures = PublishMeter.measure(PublishMeter.pattern(redis.url(), prefix + "exec:*"), producer, backlog.run(), backlog.events(),
                 rate, latencySeconds, () -> new RawPipe(kafka.bootstrapServers(), backlog.topics(), partitions, threads,
                         prefix + "group", env, backlog.end()));
         return new Result("raw pipe", "none", threads, figures);
