@@ -88,12 +88,33 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks, 
         JedisClientConfig config = clientConfig(clientName, TIMEOUT_MS).build();
         return switch (kind()) {
             case NODE -> RedisClient.builder().hostAndPort(hostAndPort()).clientConfig(config).poolConfig(pool).build();
-            case CLUSTER -> RedisClusterClient.builder().nodes(new LinkedHashSet<>(address.nodes())).clientConfig(config)
-                    .poolConfig(pool).build();
+            case CLUSTER -> clusterClient(config, pool);
             case SENTINEL -> RedisSentinelClient.builder().masterName(address.masterName())
                     .sentinels(new LinkedHashSet<>(address.nodes())).sentinelClientConfig(sentinelConfig(clientName))
                     .clientConfig(config).poolConfig(pool).build();
         };
+    }
+
+    /**
+     * A cluster client needs the slot map of a node that answers to be built at all: until one does (the cluster is
+     * down or still forming), the start waits, trying again with backoff, rather than fail.
+     */
+    private UnifiedJedis clusterClient(JedisClientConfig config, GenericObjectPoolConfig<Connection> pool) {
+        long backoff = 500;
+        while (true) {
+            try {
+                return RedisClusterClient.builder().nodes(new LinkedHashSet<>(address.nodes())).clientConfig(config).poolConfig(pool).build();
+            } catch (JedisException e) {
+                LOG.warn("no node of the Redis Cluster {} gave its slot map ({}); trying again in {} ms", address.nodes(), e.getMessage(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
     }
 
     /**
