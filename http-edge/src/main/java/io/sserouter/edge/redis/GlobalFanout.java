@@ -1,16 +1,13 @@
 package io.sserouter.edge.redis;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.TimeUnit;
 import io.sserouter.config.RedisSettings;
 import io.sserouter.edge.redis.EventStore.Listener;
-import io.sserouter.edge.redis.EventStore.UnavailableException;
 import io.sserouter.edge.sse.Published;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +24,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class GlobalFanout implements Fanout {
     private static final Logger LOG = LoggerFactory.getLogger(GlobalFanout.class);
-    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
 
     private final RedisSettings redis;
     /** Subscribed first on every connection: its confirmation says the connection is up. */
@@ -56,23 +52,7 @@ public final class GlobalFanout implements Fanout {
     }
 
     @Override
-    public void subscribe(String channel, Listener listener) throws UnavailableException {
-        CompletableFuture<Void> confirmation = register(channel, listener);
-        try {
-            confirmation.get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            unsubscribe(channel, listener);
-            throw new UnavailableException("Redis did not confirm the subscription to " + channel);
-        }
-    }
-
-    @Override
-    public void listen(String channel, Listener listener) {
-        register(channel, listener);
-    }
-
-    /** Adds the listener; the first one of a channel subscribes it (now if connected, else on connect). */
-    private CompletableFuture<Void> register(String channel, Listener listener) {
+    public CompletableFuture<Void> register(String channel, Listener listener) {
         synchronized (lock) {
             listeners.computeIfAbsent(channel, c -> new CopyOnWriteArraySet<>()).add(listener);
             CompletableFuture<Void> confirmation = confirmed.get(channel);

@@ -2,9 +2,7 @@ package io.sserouter.edge.redis;
 
 import io.sserouter.config.RedisSettings;
 import io.sserouter.edge.redis.EventStore.Listener;
-import io.sserouter.edge.redis.EventStore.UnavailableException;
 import io.sserouter.edge.sse.Published;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +32,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class ShardedFanout implements Fanout {
     private static final Logger LOG = LoggerFactory.getLogger(ShardedFanout.class);
-    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
     private static final long MAX_BACKOFF_MS = 2_000;
     /** How often the slot map is read even when nothing said it changed: a slot can lose its master silently. */
     private static final long CHECK_EVERY_MS = 5_000;
@@ -89,22 +86,7 @@ public final class ShardedFanout implements Fanout {
     }
 
     @Override
-    public void subscribe(String channel, Listener listener) throws UnavailableException {
-        CompletableFuture<Void> confirmation = register(channel, listener);
-        try {
-            confirmation.get(CONFIRM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            unsubscribe(channel, listener);
-            throw new UnavailableException("Redis did not confirm the subscription to " + channel);
-        }
-    }
-
-    @Override
-    public void listen(String channel, Listener listener) {
-        register(channel, listener);
-    }
-
-    private CompletableFuture<Void> register(String name, Listener listener) {
+    public CompletableFuture<Void> register(String name, Listener listener) {
         synchronized (lock) {
             Channel channel = channels.computeIfAbsent(name, Channel::new);
             channel.listeners.add(listener);
