@@ -98,7 +98,7 @@ public final class GlobalFanout implements Fanout {
             // a cluster relays PUBLISH to every node and Sentinel names the current master: each try may go elsewhere
             HostAndPort node = redis.subscriberNode(attempt++);
             // no read timeout: a quiet subscriber connection is normal
-            try (Jedis jedis = new Jedis(requireNode(node), redis.clientConfig("sse-router-edge-fanout", 0).build())) {
+            try (Jedis jedis = new Jedis(requireNode(node), redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
                 boolean resync = wasUp;
                 JedisPubSub pubSub = new Subscriber(resync);
                 String[] channels;

@@ -185,7 +185,7 @@ public final class ShardedFanout implements Fanout {
         SlotMap known = slots;
         List<HostAndPort> nodes = known == null ? redis.address().nodes() : known.askFirst(redis.address().nodes());
         for (HostAndPort node : nodes) {
-            try (Jedis jedis = new Jedis(node, redis.clientConfig("sse-router-edge-slots", 2_000).build())) {
+            try (Jedis jedis = new Jedis(node, redis.clientConfig("sse-router-edge-slots", 2_000).serverDefaultProtocol().build())) {
                 return SlotMap.read(jedis, redis.address().tls());
             } catch (JedisException e) {
                 LOG.debug("Redis node {} did not tell the slot map: {}", node, e.getMessage());
@@ -233,7 +233,7 @@ public final class ShardedFanout implements Fanout {
                 if (probe == null) {
                     requestRefresh(0);
                 } else {
-                    try (Jedis jedis = new Jedis(node, redis.clientConfig("sse-router-edge-fanout", 0).build())) {
+                    try (Jedis jedis = new Jedis(node, redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
                         Subscriber subscriber = new Subscriber(this, probe);
                         current = subscriber;
                         backoff = 100;
