@@ -48,6 +48,8 @@ public final class RedisSink implements EventSink {
     private volatile String userLogSha;
     private final ReplicaGuard replicas;
     private final ExecutorService sender;
+    /** Reads the replies of a cluster pipeline's masters in parallel, shared by every batch. */
+    private final ExecutorService clusterPipelineThreads;
     private final PubSub pubSub;
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
@@ -72,6 +74,12 @@ public final class RedisSink implements EventSink {
         AtomicInteger threads = new AtomicInteger();
         this.sender = Executors.newFixedThreadPool(settings.threads() + 1, runnable -> {
             Thread thread = new Thread(runnable, "sse-router-redis-writer-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        AtomicInteger pipelineThreads = new AtomicInteger();
+        this.clusterPipelineThreads = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "sse-router-redis-pipeline-" + pipelineThreads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -152,7 +160,7 @@ public final class RedisSink implements EventSink {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
         ReplicaGuard.Pending acks;
         long now = clock.getAsLong();
-        try (AbstractPipeline pipeline = client.pipelined()) {
+        try (AbstractPipeline pipeline = pipelined()) {
             List<String> written = new ArrayList<>(batch.size());
             for (SinkWrite write : batch) {
                 List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now, checked);
@@ -195,6 +203,14 @@ public final class RedisSink implements EventSink {
         }
         replicas.check(acks);
         return new Outcome(written, present, rejected, behind);
+    }
+
+    /**
+     * A cluster's pipeline spans several masters; without an executor of its own Jedis starts and stops a thread pool
+     * on every sync that reaches more than one, which cost more than the writes themselves.
+     */
+    private AbstractPipeline pipelined() {
+        return client instanceof RedisClusterClient cluster ? cluster.pipelined(clusterPipelineThreads) : client.pipelined();
     }
 
     private String sha(RedisScript script) {
@@ -277,6 +293,7 @@ public final class RedisSink implements EventSink {
     @Override
     public void close() {
         sender.shutdown();
+        clusterPipelineThreads.shutdown();
         try {
             sender.awaitTermination(settings.redisMaxBlock().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
