@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,22 +161,34 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks, 
         if (kind() != RedisUrl.Kind.CLUSTER) {
             return null;
         }
+        return askSeeds(seed -> {
+            String info = seed.jedis().clusterInfo();
+            String state = field(info, "cluster_state");
+            String served = field(info, "cluster_slots_ok");
+            if ("ok".equals(state) && "16384".equals(served)) {
+                return "";
+            }
+            return "the Redis Cluster seen from " + seed.address() + " is " + state + " with " + served
+                    + " of its 16384 slots served (cluster_slots_assigned " + field(info, "cluster_slots_assigned")
+                    + "): events and streams of the other slots wait until every slot has a master (redis-cli --cluster check "
+                    + seed.address() + ")";
+        }).filter(problem -> !problem.isEmpty()).orElse(null);
+    }
+
+    /** A seed's connection, and its address for messages. */
+    private record Seed(HostAndPort address, Jedis jedis) {
+    }
+
+    /** What the first seed that answers says; empty when none does. */
+    private <T> Optional<T> askSeeds(java.util.function.Function<Seed, T> question) {
         for (HostAndPort seed : address.nodes()) {
             try (Jedis jedis = new Jedis(seed, clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
-                String info = jedis.clusterInfo();
-                String state = field(info, "cluster_state");
-                String served = field(info, "cluster_slots_ok");
-                if ("ok".equals(state) && "16384".equals(served)) {
-                    return null;
-                }
-                return "the Redis Cluster seen from " + seed + " is " + state + " with " + served + " of its 16384 slots served "
-                        + "(cluster_slots_assigned " + field(info, "cluster_slots_assigned") + "): events and streams of the other "
-                        + "slots wait until every slot has a master (redis-cli --cluster check " + seed + ")";
-            } catch (JedisException e) {
-                LOG.debug("seed {} did not describe the cluster: {}", seed, e.getMessage());
+                return Optional.of(question.apply(new Seed(seed, jedis)));
+            } catch (JedisException | NumberFormatException e) {
+                LOG.debug("seed {} did not answer: {}", seed, e.getMessage());
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     private static String field(String info, String name) {
@@ -184,21 +197,18 @@ public record RedisSettings(RedisUrl address, RedisKeys keys, ReplicaAcks acks, 
 
     /** True unless a reachable seed reports a Redis older than 7. */
     private boolean clusterSupportsShardedPubSub() {
-        for (HostAndPort seed : address.nodes()) {
-            try (Jedis jedis = new Jedis(seed, clientConfig("sse-router-probe", TIMEOUT_MS).serverDefaultProtocol().build())) {
-                String version = jedis.info("server").lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElse("redis_version:7");
-                int major = Integer.parseInt(version.substring("redis_version:".length()).split("\\.")[0].trim());
-                if (major < 7) {
-                    LOG.warn("Redis at {} is version {}: pub/sub stays global (sharded pub/sub needs Redis 7)", seed, version);
-                    return false;
-                }
-                return true;
-            } catch (JedisException | NumberFormatException e) {
-                LOG.debug("seed {} did not tell its version: {}", seed, e.getMessage());
+        Optional<Boolean> supported = askSeeds(seed -> {
+            String version = field(seed.jedis().info("server"), "redis_version");
+            if (Integer.parseInt(version.split("\\.")[0]) < 7) {
+                LOG.warn("Redis at {} is version {}: pub/sub stays global (sharded pub/sub needs Redis 7)", seed.address(), version);
+                return false;
             }
+            return true;
+        });
+        if (supported.isEmpty()) {
+            LOG.warn("no Redis Cluster seed answered; taking the cluster to run Redis 7 (sharded pub/sub)");
         }
-        LOG.warn("no Redis Cluster seed answered; taking the cluster to run Redis 7 (sharded pub/sub)");
-        return true;
+        return supported.orElse(true);
     }
 
     /**

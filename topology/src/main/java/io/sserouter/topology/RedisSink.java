@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class RedisSink implements EventSink {
     /** Reads the replies of a cluster pipeline's masters in parallel, shared by every batch. */
     private final ExecutorService clusterPipelineThreads;
     private final PubSub pubSub;
-    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
 
     public RedisSink(RedisSettings redis, TopologySettings settings) {
         this(redis, settings, System::currentTimeMillis);
@@ -131,18 +132,13 @@ public final class RedisSink implements EventSink {
                 return pipeline(batch, checked);
             }
         } catch (JedisDataException e) {
-            if (passing(e)) {
+            if (RedisFailures.passing(e)) {
                 throw unavailable(e);
             }
             throw e;
         } catch (JedisException e) {
             throw new UnavailableException(e);
         }
-    }
-
-    /** A reply that only says the write came mid-failover or slot move: the batch is sent again, nothing skipped. */
-    static boolean passing(JedisDataException e) {
-        return RedisFailures.passing(e);
     }
 
     private UnavailableException unavailable(JedisDataException e) {
@@ -195,7 +191,7 @@ public final class RedisSink implements EventSink {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
                     throw e;
                 }
-                if (passing(e)) {
+                if (RedisFailures.passing(e)) {
                     throw unavailable(e);
                 }
                 rejected++; // e.g. a key of the wrong type written by someone else: retrying cannot help

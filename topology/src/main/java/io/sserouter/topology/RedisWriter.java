@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * group; the writes wait, and a caller that flushes on a full batch slows intake to the retry pace.
  *
  * <p>Redis replication is asynchronous, so a master that dies can take writes it acknowledged with it. The writer
- * keeps the execution writes acknowledged in the last {@code redisResendWindow} (in memory, at most
- * {@link #RESEND_MAX} of them) and, whenever the sink has found Redis failing since, sends them again before anything
+ * keeps the execution writes acknowledged in the last {@code redisResendWindow} ({@link AcknowledgedWrites}) and,
+ * whenever the sink has found Redis failing since, sends them again before anything
  * else: each is idempotent, so those Redis still has change nothing, and those a new master lacks are written again,
  * in seq order, before any later write of their execution.
  */
@@ -33,8 +33,6 @@ final class RedisWriter {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(50);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
     private static final Duration LOG_EVERY = Duration.ofSeconds(30);
-    /** Bounds the memory of the writes kept for a resend (an envelope and a snapshot each, about 1 KB). */
-    static final int RESEND_MAX = 2_000;
 
     private final String name;
     private final EventSink sink;
@@ -51,19 +49,17 @@ final class RedisWriter {
     private Duration backoff = MIN_BACKOFF;
     private long failingSince;
     private long lastWarning;
-    /** Execution writes Redis acknowledged lately, oldest first, with when (nanoTime); used on the sender only. */
-    private final java.util.ArrayDeque<Acknowledged> recent = new java.util.ArrayDeque<>();
+    /** Execution writes Redis acknowledged lately; used on the sender only. */
+    private final AcknowledgedWrites recent;
     /** The sink's failure count when the recent writes were last known to be in Redis (-1: none sent yet); sender only. */
     private long failuresSeen = -1;
-
-    private record Acknowledged(long atNanos, SinkWrite write) {
-    }
 
     RedisWriter(String name, EventSink sink, TopologySettings settings, TopologyMetrics metrics) {
         this.name = name;
         this.sink = sink;
         this.settings = settings;
         this.metrics = metrics;
+        this.recent = new AcknowledgedWrites(settings.redisResendWindow());
     }
 
     void add(SinkWrite write) {
@@ -171,7 +167,7 @@ final class RedisWriter {
                 if (outcome.rejected() > 0) {
                     LOG.error("{}: Redis rejected {} of {} writes (wrong key type?); they are skipped", name, outcome.rejected(), batch.size());
                 }
-                remember(batch);
+                recent.add(batch);
                 recovered(batch.size());
                 return true;
             } catch (EventSink.UnavailableException | RuntimeException e) {
@@ -207,10 +203,10 @@ final class RedisWriter {
 
     /** Sends the recent writes again; those a new master lacked are counted as repaired. */
     private void resendRecent() throws EventSink.UnavailableException {
-        if (recent.isEmpty()) {
+        List<SinkWrite> writes = recent.list();
+        if (writes.isEmpty()) {
             return;
         }
-        List<SinkWrite> writes = recent.stream().map(Acknowledged::write).toList();
         // over any gap: what the recent writes cannot fill is filled by nothing
         EventSink.Outcome outcome = sink.writeAcceptingGaps(writes);
         metrics.redisRepaired(outcome.written());
@@ -219,23 +215,6 @@ final class RedisWriter {
                     + "they are written again", name, outcome.written(), writes.size());
         } else {
             LOG.info("{}: sent again the {} writes Redis had acknowledged last, after it failed; it still held them all", name, writes.size());
-        }
-    }
-
-    /** Keeps the batch's execution writes for a resend, and forgets those older than the window before the newest. */
-    private void remember(List<SinkWrite> batch) {
-        Duration window = settings.redisResendWindow();
-        if (window.isZero()) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (SinkWrite write : batch) {
-            if (write.kind() == SinkWrite.Kind.EXECUTION) {
-                recent.addLast(new Acknowledged(now, write));
-            }
-        }
-        while (!recent.isEmpty() && (recent.size() > RESEND_MAX || recent.peekFirst().atNanos() < now - window.toNanos())) {
-            recent.removeFirst();
         }
     }
 

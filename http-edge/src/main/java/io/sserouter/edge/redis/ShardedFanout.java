@@ -132,7 +132,6 @@ public final class ShardedFanout implements Fanout {
             channel.confirmed = new CompletableFuture<>();
             channel.resync = true;
         }
-        channel.shard = null;
     }
 
     /** Reads the slot map again soon (once, however many ask meanwhile) and moves every channel to its master. */
@@ -175,6 +174,7 @@ public final class ShardedFanout implements Fanout {
                     String name = channel.name;
                     channel.shard.send(s -> s.sunsubscribe(name));
                     lost(channel);
+                    channel.shard = null;
                 }
                 place(channel);
             }
@@ -260,9 +260,9 @@ public final class ShardedFanout implements Fanout {
                 for (Channel channel : channels.values()) {
                     if (channel.shard == this) {
                         lost(channel);
-                        if (!retired) {
-                            channel.shard = this; // resubscribed here on reconnect, unless the refresh moves it
-                        }
+                        if (retired) {
+                            channel.shard = null;
+                        } // else resubscribed here on reconnect, unless the refresh moves it
                     }
                 }
             }
@@ -308,6 +308,7 @@ public final class ShardedFanout implements Fanout {
                     return; // unsubscribed on purpose, or moved already
                 }
                 lost(channel);
+                channel.shard = null; // placed on its new master by the refresh
             }
             LOG.info("Redis {} dropped the subscription to {} (its slot moved); following it", node, name);
             requestRefresh(0);
