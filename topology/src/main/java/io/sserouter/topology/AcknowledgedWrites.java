@@ -1,41 +1,72 @@
 package io.sserouter.topology;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
- * The execution writes Redis acknowledged lately, oldest first: those within {@code window} before the newest, at most
- * {@link #MAX} of them, kept in memory so that they can be sent again to a master that took over without them.
- * Used by one writer's sender at a time.
+ * The execution writes Redis acknowledged lately, oldest first, kept in memory so that they can be sent again to a
+ * master that took over without them. Used by one writer's sender at a time.
+ *
+ * <p>A write is at risk until its master has passed it to a replica, which normally takes milliseconds. It is
+ * forgotten once a later write of its own execution has been acknowledged at least {@code confirm} after it: Redis
+ * then still had it, long enough after for a replica to have it too. A write of another execution proves nothing,
+ * since it may live on another master: a master that dies while its executions are quiet is found out only when
+ * their next writes reach the master that took over, however long the others have been written meanwhile. A write
+ * no later write confirms (an execution's last) is kept at most {@code keep}, and at most {@link #MAX} are kept.
  */
 final class AcknowledgedWrites {
     /** Bounds the memory kept (an envelope and a snapshot each, about 1 KB). */
     static final int MAX = 2_000;
 
-    private final Duration window;
-    private final ArrayDeque<Acknowledged> writes = new ArrayDeque<>();
+    private final long confirmNanos;
+    private final long keepNanos;
+    private final LongSupplier clock;
+    private List<Acknowledged> writes = new ArrayList<>();
+    /** When each execution with writes kept had its newest write acknowledged. */
+    private final Map<String, Long> newest = new HashMap<>();
 
     private record Acknowledged(long atNanos, SinkWrite write) {
     }
 
-    AcknowledgedWrites(Duration window) {
-        this.window = window;
+    AcknowledgedWrites(Duration confirm, Duration keep) {
+        this(confirm, keep, System::nanoTime);
     }
 
-    /** Keeps the batch's execution writes, and forgets those older than the window before the newest. */
+    AcknowledgedWrites(Duration confirm, Duration keep, LongSupplier clock) {
+        this.confirmNanos = confirm.toNanos();
+        this.keepNanos = confirm.isZero() ? 0 : Math.max(confirm.toNanos(), keep.toNanos());
+        this.clock = clock;
+    }
+
+    /** Keeps the batch's execution writes, and forgets those confirmed since, too old, or beyond {@link #MAX}. */
     void add(List<SinkWrite> batch) {
-        if (window.isZero()) {
+        if (confirmNanos == 0) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         for (SinkWrite write : batch) {
             if (write.kind() == SinkWrite.Kind.EXECUTION) {
-                writes.addLast(new Acknowledged(now, write));
+                writes.add(new Acknowledged(now, write));
+                newest.put(write.target(), now);
             }
         }
-        while (!writes.isEmpty() && (writes.size() > MAX || writes.peekFirst().atNanos() < now - window.toNanos())) {
-            writes.removeFirst();
+        int excess = Math.max(0, writes.size() - MAX);
+        List<Acknowledged> kept = new ArrayList<>(Math.min(writes.size(), MAX));
+        for (int i = excess; i < writes.size(); i++) {
+            Acknowledged write = writes.get(i);
+            boolean confirmed = newest.get(write.write().target()) - write.atNanos() >= confirmNanos;
+            if (!confirmed && now - write.atNanos() < keepNanos) {
+                kept.add(write);
+            }
+        }
+        writes = kept;
+        if (newest.size() > 2 * writes.size() + 64) {
+            newest.keySet().retainAll(writes.stream().map(w -> w.write().target()).collect(Collectors.toSet()));
         }
     }
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * group; the writes wait, and a caller that flushes on a full batch slows intake to the retry pace.
  *
  * <p>Redis replication is asynchronous, so a master that dies can take writes it acknowledged with it. The writer
- * keeps the execution writes acknowledged in the last {@code redisResendWindow} ({@link AcknowledgedWrites}) and,
+ * keeps the execution writes acknowledged lately ({@link AcknowledgedWrites}) and,
  * whenever the sink has found Redis failing since, sends them again before anything
  * else: each is idempotent, so those Redis still has change nothing, and those a new master lacks are written again,
  * in seq order, before any later write of their execution.
@@ -59,7 +59,9 @@ final class RedisWriter {
         this.sink = sink;
         this.settings = settings;
         this.metrics = metrics;
-        this.recent = new AcknowledgedWrites(settings.redisResendWindow());
+        // a write no later one confirms is kept for half its log's lifetime: sent again later, it could bring back a log
+        // that expired
+        this.recent = new AcknowledgedWrites(settings.redisResendWindow(), settings.logTtl().dividedBy(2));
     }
 
     void add(SinkWrite write) {
@@ -192,7 +194,7 @@ final class RedisWriter {
         int written = first.written() + last.written();
         if (last.behind() > 0) {
             LOG.error("{}: Redis lost writes that it had acknowledged and that are no longer at hand (a failover without "
-                    + "SSE_REDIS_WAIT_REPLICAS, longer ago than SSE_REDIS_RESEND_SECONDS, or a restarted topology): {} events are "
+                    + "SSE_REDIS_WAIT_REPLICAS, more than 2,000 writes ago, or a restarted topology): {} events are "
                     + "written over a gap in their execution's log", name, last.behind());
             metrics.redisGaps(last.behind());
             last = sink.writeAcceptingGaps(batch);

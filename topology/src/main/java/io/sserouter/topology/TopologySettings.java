@@ -32,8 +32,10 @@ import java.util.TreeMap;
  * @param flushInterval        longest time a sequenced event waits in the outbox before the Redis write
  * @param flushBatch           outbox size that triggers a Redis write at once
  * @param redisMaxBlock        longest a stream thread waits for Redis in one go before it polls Kafka again
- * @param redisResendWindow    after Redis failed or failed over, the execution writes acknowledged within this long
- *                             before the last one are sent again, so a new master that lacks them gets them; zero: never
+ * @param redisResendWindow    after Redis failed or failed over, the execution writes acknowledged lately are sent again,
+ *                             so a new master that lacks them gets them; a write stops counting as lately once a write
+ *                             of its execution is acknowledged this long after it (see {@link AcknowledgedWrites});
+ *                             zero: never
  */
 public record TopologySettings(
         Map<String, String> kafka,
