@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.Tokens;
 import io.sserouter.testkit.sse.SseClient;
+import io.sserouter.testkit.sse.SseEvent;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,33 @@ class StalledClientTest {
     @Test
     void aClientThatStopsReadingIsCutOffWhenItsBufferOverflows() throws Exception {
         run("stall-b:", 256 << 10, false);
+    }
+
+    @Test
+    void aClientThatPausesGetsItsBacklogWholeAndInOrderWhenItReadsAgain() throws Exception {
+        EdgeSettings settings = EdgeSettings.fromEnv(Map.of("REDIS_URL", Infra.redis().url(), "SSE_REDIS_PREFIX", "stall-c:",
+                "SSE_HTTP_PORT", "0", "SSE_JWT_SECRET", TOKENS.secret(), "SSE_CLIENT_BUFFER_BYTES", String.valueOf(64L << 20)));
+        try (EdgeApp edge = EdgeApp.start(settings);
+             FakeTopology topology = new FakeTopology(settings.redis().url(), settings.redis().keys(), 10_000)) {
+            topology.writePadded("paused", 1, 10);
+            URI uri = URI.create("http://127.0.0.1:" + edge.port() + "/api/v1/events/executions/paused?token="
+                    + TOKENS.user("alice", Duration.ofHours(1)));
+            try (SseClient paused = SseClient.to(uri).receiveBuffer(4096).stallAfter(1, Duration.ofSeconds(3)).once().start()) {
+                assertEquals(1, paused.await(1, Duration.ofSeconds(10)).size());
+                int events = 800; // ~2.8 MB of frames of different sizes: more than the socket buffers, so they queue in the edge
+                for (int seq = 2; seq <= events; seq++) {
+                    topology.writePadded("paused", seq, 1_000 + (int) (seq * 37 % 5_000));
+                }
+                List<SseEvent> received = paused.await(events, Duration.ofSeconds(60));
+                assertEquals(LongStream.rangeClosed(1, events).boxed().toList(), received.stream().map(f -> Long.parseLong(f.id())).toList(),
+                        "every event once, in order, after the pause");
+                for (SseEvent event : received.subList(1, received.size())) {
+                    long seq = Long.parseLong(event.id());
+                    assertTrue(event.data().startsWith("{\"execution_id\":\"paused\",\"seq\":" + seq + ","), "event " + seq + " intact");
+                    assertTrue(event.data().endsWith("x".repeat(1_000 + (int) (seq * 37 % 5_000)) + "\"}}"), "event " + seq + " whole");
+                }
+            }
+        }
     }
 
     private static void run(String prefix, long allowance, boolean stalledStaysOpen) throws Exception {

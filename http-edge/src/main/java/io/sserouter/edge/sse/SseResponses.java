@@ -27,7 +27,8 @@ public final class SseResponses {
     /** Starts the event-stream response (200, headers, {@code retry:}); it stays open until the returned sink closes. */
     public HttpSseSink open(Context ctx) throws IOException {
         ctx.status(200);
-        // The response's aggregation buffer is held for as long as the stream is open: keep it to one event's size.
+        // Frames bypass the response's aggregation buffer (HttpSseSink); a write that used it would hold it for as long
+        // as the stream is open, so it stays small.
         ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
