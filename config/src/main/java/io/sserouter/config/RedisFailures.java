@@ -1,6 +1,7 @@
 package io.sserouter.config;
 
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
 
 /** How both deployables tell a Redis that is passing through a failover or a slot move from one that refused a command. */
@@ -20,5 +21,16 @@ public final class RedisFailures {
         String message = e.getMessage() == null ? "" : e.getMessage();
         return message.startsWith("CLUSTERDOWN") || message.startsWith("READONLY") || message.startsWith("LOADING")
                 || message.startsWith("TRYAGAIN") || message.startsWith("MASTERDOWN") || message.contains("WAIT cannot be used with replica");
+    }
+
+    /**
+     * Any failure of a call to Redis that retrying shortly can get past: no connection (refused, reset, timed out, no
+     * pooled connection in time), or a {@link #passing(JedisDataException) passing} reply.
+     */
+    public static boolean passing(RuntimeException e) {
+        if (e instanceof JedisDataException data) {
+            return passing(data);
+        }
+        return e instanceof JedisException;
     }
 }

@@ -62,6 +62,13 @@ public final class ExecutionSetRelay extends Relay {
         // likewise: each member resyncs its own execution
     }
 
+    @Override
+    protected void recover() {
+        for (Member member : members) {
+            member.cursor.resync();
+        }
+    }
+
     /** The set's cursor as of an event that leaves {@code member} at {@code seq}. */
     private String cursorId(Member member, long seq) {
         return SetCursor.format(members.size(), i -> members.get(i) == member ? seq : members.get(i).cursor.position());

@@ -2,6 +2,7 @@ package io.sserouter.edge.relay;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sserouter.contract.ControlEvents;
+import io.sserouter.config.RedisFailures;
 import io.sserouter.contract.Json;
 import io.sserouter.edge.EdgeMetrics;
 import io.sserouter.edge.redis.EventStore;
@@ -25,6 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * thread and cancels the stream's timers wherever they were started.
  */
 public abstract class Relay implements EventStore.Listener {
+    /** How long an open stream waits for Redis to answer again (a cluster's failover takes its node timeout, 15 s by default). */
+    static final Duration REDIS_PATIENCE = Duration.ofSeconds(60);
+    private static final Duration FIRST_RETRY = Duration.ofMillis(250);
+    private static final Duration LAST_RETRY = Duration.ofSeconds(2);
     protected final EventStore store;
     protected final EdgeMetrics metrics;
     private final ScheduledExecutorService timers;
@@ -32,15 +37,17 @@ public abstract class Relay implements EventStore.Listener {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Set<ScheduledFuture<?>> pendingTimers = ConcurrentHashMap.newKeySet();
     private volatile SseSink sink;
+    /** Set once the first step has run; then, while Redis fails, when it started failing and what is retried when. */
+    private boolean begun;
+    private long failingSince;
+    private boolean recovering;
+    private Duration retryDelay = FIRST_RETRY;
 
     protected Relay(StreamDeps deps) {
         this.store = deps.store();
         this.metrics = deps.metrics();
         this.timers = deps.timers();
-        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), () -> {
-            metrics.failure();
-            close();
-        });
+        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), this::failed);
     }
 
     /**
@@ -79,7 +86,10 @@ public abstract class Relay implements EventStore.Listener {
             sink.close(); // ended (too far behind) before it started
             return;
         }
-        inbox.start(first);
+        inbox.start(() -> {
+            first.run();
+            begun = true;
+        });
     }
 
     /** Ends a stream that was subscribed but will not be started (the request was refused after the subscription). */
@@ -116,6 +126,43 @@ public abstract class Relay implements EventStore.Listener {
 
     /** The subscription was lost and is back: fill in what may have been missed. */
     protected abstract void resync();
+
+    /** A read of Redis failed in some step: fill in whatever that step did not relay. */
+    protected void recover() {
+        resync();
+    }
+
+    /**
+     * A step threw. When Redis did not answer (a failover, a restart, a slot moving) the stream stays open and tries
+     * again, as the subscriber does, for up to {@link #REDIS_PATIENCE}: what the step did not relay is in the log, and
+     * {@link #recover} sends it once Redis answers. Ending the stream instead would send every client of that Redis
+     * back at once, to be refused with 503 while the failover lasts, which a browser's EventSource takes as final.
+     * Anything else, or a stream that never got going, ends it; the client resumes by Last-Event-ID.
+     */
+    private void failed(RuntimeException e) {
+        metrics.failure();
+        if (!begun || !RedisFailures.passing(e)) {
+            close();
+            return;
+        }
+        long now = System.nanoTime();
+        if (failingSince == 0) {
+            failingSince = now;
+        } else if (now - failingSince > REDIS_PATIENCE.toNanos()) {
+            close();
+            return;
+        }
+        if (!recovering) {
+            recovering = true;
+            later(retryDelay, () -> {
+                recovering = false;
+                recover(); // throws again while Redis does not answer: back here, with a longer delay
+                failingSince = 0;
+                retryDelay = FIRST_RETRY;
+            });
+            retryDelay = retryDelay.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : retryDelay.multipliedBy(2);
+        }
+    }
 
     public final void heartbeat() {
         submit(() -> {

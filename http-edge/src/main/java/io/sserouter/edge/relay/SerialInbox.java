@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The steps of one client's stream, run one at a time, in order, on the shared writer pool, so a stream needs no
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SerialInbox {
     private final Executor writers;
     private final int max;
-    private final Runnable onFailure;
+    private final Consumer<RuntimeException> onFailure;
     private final ConcurrentLinkedDeque<Runnable> steps = new ConcurrentLinkedDeque<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -21,7 +22,7 @@ final class SerialInbox {
     private volatile boolean closed;
 
     /** {@code onFailure} runs (in order, on the pool) when a step throws. */
-    SerialInbox(Executor writers, int max, Runnable onFailure) {
+    SerialInbox(Executor writers, int max, Consumer<RuntimeException> onFailure) {
         this.writers = writers;
         this.max = max;
         this.onFailure = onFailure;
@@ -69,7 +70,7 @@ final class SerialInbox {
                     try {
                         step.run();
                     } catch (RuntimeException e) {
-                        onFailure.run(); // e.g. Redis gone mid-read: the client resumes elsewhere or later
+                        onFailure.accept(e);
                     }
                 }
             } finally {

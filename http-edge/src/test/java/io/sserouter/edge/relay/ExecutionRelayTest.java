@@ -42,6 +42,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ClientKillParams;
 
 /** Snapshot, exact resume, gap, close and live relay of one execution's stream, against a real Redis. */
@@ -369,6 +371,110 @@ class ExecutionRelayTest {
         }
         assertEquals(range(2, 60), sink.seqs(), "events published while the subscriber was down come from the log");
         assertFalse(sink.closed());
+    }
+
+    @Test
+    void aStreamWhoseReadOfRedisFailsStaysOpenAndCatchesUpOnceRedisAnswers() throws Exception {
+        topology.writeAll("flaky", 2, false);
+        FailingReads flaky = new FailingReads(store);
+        RecordingSink sink = new RecordingSink();
+        ExecutionRelay relay = relay("flaky", null, sink, flaky, ADMIN);
+        sink.await(1, WAIT);
+
+        flaky.failing = true; // Redis mid-failover: every read fails
+        try (Jedis jedis = new Jedis(URI.create(Infra.redis().url()))) {
+            // written while the subscription was lost: only the log has it
+            jedis.xadd(keys.execLog("flaky"), new StreamEntryID(3, 0), Map.of(RedisKeys.LOG_FIELD, FakeTopology.envelope("flaky", 3, "pod_running")));
+        }
+        relay.onResync(); // the subscription is back: the stream reads the log, and the read fails
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (flaky.failures.get() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(flaky.failures.get() >= 3, "the read was tried again while Redis failed");
+        assertFalse(sink.closed(), "the stream stays open while Redis does not answer");
+
+        flaky.failing = false;
+        sink.await(2, WAIT);
+        topology.write("flaky", 4, "pod_running", "alice", false);
+        sink.await(3, WAIT);
+        assertEquals(List.of(3L, 4L), sink.seqs(), "what the failed read missed, then live events, each once");
+        assertFalse(sink.closed());
+    }
+
+    /** The real store, whose reads fail as they do while Redis does not answer, for as long as {@code failing} is set. */
+    private static final class FailingReads implements EventStore {
+        private final EventStore store;
+        volatile boolean failing;
+        final AtomicInteger failures = new AtomicInteger();
+
+        FailingReads(EventStore store) {
+            this.store = store;
+        }
+
+        private void check() {
+            if (failing) {
+                failures.incrementAndGet();
+                throw new JedisConnectionException("Failed to connect to any host resolved for DNS name.");
+            }
+        }
+
+        @Override
+        public RedisKeys keys() {
+            return store.keys();
+        }
+
+        @Override
+        public void subscribe(String channel, Listener listener) throws UnavailableException {
+            store.subscribe(channel, listener);
+        }
+
+        @Override
+        public void unsubscribe(String channel, Listener listener) {
+            store.unsubscribe(channel, listener);
+        }
+
+        @Override
+        public StatusSnapshot snapshot(String executionId) {
+            check();
+            return store.snapshot(executionId);
+        }
+
+        @Override
+        public List<LoggedEvent> after(String executionId, long afterSeq) {
+            check();
+            return store.after(executionId, afterSeq);
+        }
+
+        @Override
+        public java.util.Collection<String> latestBroadcasts() {
+            check();
+            return store.latestBroadcasts();
+        }
+
+        @Override
+        public List<Published> userLogAfter(String userId, String afterId, int limit) {
+            check();
+            return store.userLogAfter(userId, afterId, limit);
+        }
+
+        @Override
+        public String userLogLast(String userId) {
+            check();
+            return store.userLogLast(userId);
+        }
+
+        @Override
+        public List<StatusSnapshot> recentExecutions(String userId, int limit) {
+            check();
+            return store.recentExecutions(userId, limit);
+        }
+
+        @Override
+        public List<StatusSnapshot> executionsActiveSince(String userId, long sinceMillis, int limit) {
+            check();
+            return store.executionsActiveSince(userId, sinceMillis, limit);
+        }
     }
 
     @Test
