@@ -54,4 +54,15 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
     static Level level(String value) {
         return value == null || value.isBlank() ? Level.INFO : Level.toLevel(value.trim());
     }
+
+    /**
+     * Reports a {@code SSE_LOG_LEVEL} that names no level with the deployable's other settings, which stops it at start:
+     * logging is set up before any setting is read, and would otherwise take such a name for {@code DEBUG}.
+     */
+    public static void checkLevel(Env env) {
+        env.matching("SSE_LOG_LEVEL", "INFO", value -> LEVELS.contains(value.trim().toUpperCase(java.util.Locale.ROOT)),
+                "one of " + String.join(", ", LEVELS) + " (any case)");
+    }
+
+    private static final java.util.List<String> LEVELS = java.util.List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 }

@@ -2,6 +2,8 @@ package io.sserouter.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -9,6 +11,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.ConsoleAppender;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConsoleLoggingTest {
@@ -34,6 +38,19 @@ class ConsoleLoggingTest {
         assertEquals(Level.INFO, ConsoleLogging.level(" "));
         assertEquals(Level.WARN, ConsoleLogging.level("warn"));
         assertEquals(Level.DEBUG, ConsoleLogging.level("verbose"));
+    }
+
+    @Test
+    void aLevelThatNamesNoLevelStopsTheStartNamingTheVariable() {
+        Env unknown = new Env(Map.of("SSE_LOG_LEVEL", "verbose"));
+        ConsoleLogging.checkLevel(unknown);
+        ConfigException e = assertThrows(ConfigException.class, unknown::check);
+        assertTrue(e.getMessage().contains("SSE_LOG_LEVEL"), e.getMessage());
+        for (String level : List.of("debug", "WARN", " Error ", "off")) {
+            Env known = new Env(Map.of("SSE_LOG_LEVEL", level));
+            ConsoleLogging.checkLevel(known);
+            known.check();
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.sserouter.edge;
 
+import io.sserouter.config.ConsoleLogging;
 import io.sserouter.config.Env;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.config.RedisSettings;
@@ -47,6 +48,7 @@ public record EdgeSettings(
 
     public static EdgeSettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
+        ConsoleLogging.checkLevel(env);
         EdgeSettings settings = new EdgeSettings(
                 env.integer("SSE_HTTP_PORT", 8080, 0, 65_535),
                 Duration.ofSeconds(env.integer("SSE_HEARTBEAT_SECONDS", 30, 1, 3_600)),

@@ -1,5 +1,6 @@
 package io.sserouter.topology;
 
+import io.sserouter.config.ConsoleLogging;
 import io.sserouter.config.Env;
 import io.sserouter.config.RedisSettings;
 import java.time.Duration;
@@ -72,6 +73,7 @@ public record TopologySettings(
 
     public static TopologySettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
+        ConsoleLogging.checkLevel(env);
         Map<String, String> kafka = kafkaProperties(env);
         String guarantee = kafka.getOrDefault("processing.guarantee", EXACTLY_ONCE);
         if (!guarantee.equals(EXACTLY_ONCE) && !guarantee.equals(AT_LEAST_ONCE)) {
