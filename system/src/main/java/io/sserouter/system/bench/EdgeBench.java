@@ -85,6 +85,44 @@ public final class EdgeBench {
         }
     }
 
+    /**
+     * Each edge server against nginx + nchan (in-memory storage) of the same run, as multiples of nchan's figures, and
+     * whether the edge's goals hold: memory per connection and CPU per delivery at most nchan's, p99 at most twice
+     * nchan's and p99.9 under 5 ms, deliveries/s at saturation at least twice nchan's. Written only when both ran.
+     */
+    private static void writeGoals(Path results, List<LoadScenario.Figures> figures) throws Exception {
+        LoadScenario.Figures nchan = figures.stream().filter(f -> f.server().equals("nchan-memory")).findFirst().orElse(null);
+        if (nchan == null) {
+            return;
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        for (LoadScenario.Figures f : figures) {
+            if (!f.server().startsWith("edge")) {
+                continue;
+            }
+            double rss = f.rssKbPerConnection() / nchan.rssKbPerConnection();
+            double p99 = f.p99Ms() / nchan.p99Ms();
+            double cpu = f.cpuUsPerDelivery() / nchan.cpuUsPerDelivery();
+            double saturation = f.saturationPerSecond() / nchan.saturationPerSecond();
+            List<String> missed = new ArrayList<>();
+            if (!(rss <= 1)) {
+                missed.add("memory");
+            }
+            if (!(p99 <= 2) || !(f.p999Ms() < 5)) {
+                missed.add("tail latency");
+            }
+            if (!(cpu <= 1)) {
+                missed.add("CPU");
+            }
+            if (!(saturation >= 2)) {
+                missed.add("saturation");
+            }
+            rows.add(List.of(f.server(), rss, p99, f.p999Ms(), cpu, saturation, missed.isEmpty() ? "all met" : "missed: " + String.join(", ", missed)));
+        }
+        Report.writeCsv(results.resolve("edge-vs-nchan-goals.csv"), List.of("server", "RSS/connection × nchan (goal ≤ 1)", "p99 × nchan (goal ≤ 2)",
+                "p99.9 ms (goal < 5)", "CPU/delivery × nchan (goal ≤ 1)", "saturation × nchan (goal ≥ 2)", "goals"), rows);
+    }
+
     private static void write(Path results, LoadScenario.Settings load, List<LoadScenario.Figures> figures, ResumeBench.Figures resume)
             throws Exception {
         Files.createDirectories(results);
@@ -102,6 +140,7 @@ public final class EdgeBench {
                 "memory KB/connection (PSS)", "live heap KB/connection", "deliveries/s at saturation", "p50 ms " + rate, "p99 ms " + rate, "CPU µs/delivery " + rate,
                 "CPU µs/delivery at saturation", "Redis CPU µs/delivery at saturation"), rows);
         Report.writeCsv(results.resolve("edge-vs-nchan-latency.csv"), List.of("server", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"), latency);
+        writeGoals(results, figures);
         if (resume != null) {
             Report.writeCsv(results.resolve("edge-resume.csv"), List.of("resume of " + ResumeBench.REPLAYED + " events", "clients", "p50 ms", "p99 ms",
                     "resumes/s"), List.of(

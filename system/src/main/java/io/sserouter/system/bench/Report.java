@@ -69,6 +69,7 @@ public final class Report {
     private static final List<String[]> KNOWN = List.of(
             new String[] {"edge-vs-nchan.csv", "Edge and nginx + nchan under the same SSE load"},
             new String[] {"edge-vs-nchan-latency.csv", "Publish-to-receive latency at a fixed delivery rate"},
+            new String[] {"edge-vs-nchan-goals.csv", "The edge against nchan (in memory) of the same run, and its goals"},
             new String[] {"edge-resume.csv", "Edge resume cost (reconnect with Last-Event-ID, 100 events replayed)"});
 
     /** Titles of timestamped CSVs by how their names start, the longer start first; the stamp follows the title. */
