@@ -20,6 +20,7 @@ import io.sserouter.edge.http.HttpServer;
 import io.sserouter.edge.http.NotificationStreamHandler;
 import io.sserouter.edge.http.Routes;
 import io.sserouter.edge.http.StatusHandler;
+import io.sserouter.edge.http.StreamRoutes;
 import io.sserouter.edge.http.UserStreamHandler;
 import io.sserouter.edge.http.StreamAdmission;
 import io.sserouter.edge.redis.EventStore;
@@ -101,10 +102,9 @@ public final class EdgeApp implements AutoCloseable {
         StreamDeps deps = new StreamDeps(settings, new RedisEventStore(fanout, reader), timers, writers, metrics, pipeline);
         StreamAdmission admission = new StreamAdmission(authenticator, fanout::up, shutdown::draining, limits, registry,
                 new SseResponses(settings, timers, metrics), metrics);
-        ExecutionStreamHandler executionStream = new ExecutionStreamHandler(admission, deps);
-        ExecutionSetStreamHandler executionSetStream = new ExecutionSetStreamHandler(admission, deps);
-        NotificationStreamHandler notificationStream = new NotificationStreamHandler(admission, deps);
-        UserStreamHandler userStream = new UserStreamHandler(admission, deps);
+        CorsRules cors = CorsRules.of(settings.corsAllowedOrigins());
+        StreamRoutes streams = new StreamRoutes(cors, new UserStreamHandler(admission, deps), new ExecutionStreamHandler(admission, deps),
+                new ExecutionSetStreamHandler(admission, deps), new NotificationStreamHandler(admission, deps));
         StatusHandler status = new StatusHandler(reader, authenticator, pipeline);
         EventLogHandler eventLog = new EventLogHandler(reader, authenticator);
         ExecutionsHandler executions = new ExecutionsHandler(reader, authenticator, pipeline);
@@ -113,11 +113,10 @@ public final class EdgeApp implements AutoCloseable {
             cfg.http.compressionStrategy = CompressionStrategy.NONE; // SSE frames must reach the client as written
             cfg.http.asyncTimeout = 0;
             cfg.startup.showJavalinBanner = false;
-            HttpServer.configure(cfg, settings);
-            CorsRules.configure(cfg, settings.corsAllowedOrigins());
+            HttpServer.configure(cfg, settings, streams);
+            cors.configure(cfg);
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
-            Routes.configure(cfg, executionStream, executionSetStream, userStream, notificationStream, status, eventLog, executions,
-                    () -> fanout.up() && !shutdown.draining(), meters);
+            Routes.configure(cfg, status, eventLog, executions, () -> fanout.up() && !shutdown.draining(), meters);
         });
         long beat = settings.heartbeat().toMillis();
         timers.scheduleAtFixedRate(() -> {

@@ -303,6 +303,26 @@ class EdgeHttpTest {
     }
 
     @Test
+    void streamPathsAreMatchedAsEveryOtherRouteIs() throws Exception {
+        topology.writeAll("h6", 1, false);
+        // one trailing slash is ignored, and a percent-encoded id is decoded, on the stream routes as on the others
+        for (String path : List.of("/api/v1/events/executions/h6/", "/api/v1/events/executions/h%36", "/api/v1/events/notifications/")) {
+            try (SseClient client = stream(path).headers(ALICE).start()) {
+                assertTrue(client.awaitConnection(1, WAIT), path);
+                assertEquals(List.of(200), client.statuses(), path);
+                assertTrue(client.header("Content-Type").orElse("").startsWith("text/event-stream"), path);
+            }
+        }
+        HttpResponse<String> deeper = get("/api/v1/events/executions/h6/more", ALICE);
+        assertEquals(404, deeper.statusCode());
+        assertEquals("not_found", Json.read(deeper.body(), JsonNode.class).get("error").asText());
+        HttpResponse<String> post = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/api/v1/events"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode(), "another method on a stream path");
+        assertEquals("method_not_allowed", Json.read(post.body(), JsonNode.class).get("error").asText());
+    }
+
+    @Test
     void notificationsBringTheLatestBroadcastsThenTheUsersOwnLiveMessages() throws Exception {
         try (redis.clients.jedis.Jedis redis = new redis.clients.jedis.Jedis(URI.create(Infra.redis().url()))) {
             redis.hset(KEYS.broadcastLatest(), "version", "{\"event_type\":\"version\",\"data\":{\"version\":\"1.2\"}}");

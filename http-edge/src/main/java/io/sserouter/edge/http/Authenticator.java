@@ -1,6 +1,5 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.auth.TokenVerifier;
 
@@ -12,17 +11,17 @@ public final class Authenticator {
         this.verifier = verifier;
     }
 
-    public Principal authenticate(Context ctx) {
-        String header = ctx.header("Authorization");
-        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : ctx.queryParam("token");
+    Principal authenticate(Exchange exchange) {
+        String header = exchange.header("Authorization");
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : exchange.queryParam("token");
         try {
             return verifier.verify(token);
         } catch (TokenVerifier.RejectedException e) {
             if (e.reason().equals("auth_unavailable")) {
-                ctx.header("Retry-After", "5");
+                exchange.header("Retry-After", "5");
                 throw ApiError.of(503, e.reason(), "the keys to verify the token cannot be fetched now; retry later");
             }
-            ctx.header("WWW-Authenticate", "Bearer");
+            exchange.header("WWW-Authenticate", "Bearer");
             throw ApiError.of(401, e.reason(), switch (e.reason()) {
                 case "missing_token" -> "a bearer token is required (Authorization header or ?token=)";
                 case "token_expired" -> "the token has expired";

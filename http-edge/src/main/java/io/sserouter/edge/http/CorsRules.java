@@ -1,7 +1,6 @@
 package io.sserouter.edge.http;
 
 import io.javalin.config.JavalinConfig;
-import io.javalin.http.Context;
 import io.sserouter.config.Env;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -25,29 +24,42 @@ public final class CorsRules {
         this.origins = Set.copyOf(origins);
     }
 
-    /** Nothing is configured (no CORS header at all) unless some origin is allowed. */
-    public static void configure(JavalinConfig cfg, List<String> allowedOrigins) {
-        if (!allowedOrigins.isEmpty()) {
-            cfg.routes.before("/api/*", new CorsRules(allowedOrigins)::apply);
+    /** The rules for these origins; with none allowed, no CORS header at all. */
+    public static CorsRules of(List<String> allowedOrigins) {
+        return new CorsRules(allowedOrigins);
+    }
+
+    /** For the routes Javalin serves; the streams apply the same rules in {@link StreamRoutes}. */
+    public void configure(JavalinConfig cfg) {
+        if (!origins.isEmpty()) {
+            cfg.routes.before("/api/*", ctx -> {
+                if (apply(new JavalinExchange(ctx))) {
+                    ctx.skipRemainingHandlers();
+                }
+            });
         }
     }
 
-    private void apply(Context ctx) {
-        ctx.res().addHeader("Vary", "Origin"); // the answer depends on Origin, for every origin: caches must not mix them
-        String origin = ctx.header("Origin");
+    /** Sets the CORS headers of a request under {@code /api/}; true when it was a preflight, now answered (204). */
+    boolean apply(Exchange exchange) {
+        if (origins.isEmpty()) {
+            return false;
+        }
+        exchange.addHeader("Vary", "Origin"); // the answer depends on Origin, for every origin: caches must not mix them
+        String origin = exchange.header("Origin");
         if (origin == null || !origins.contains(origin)) {
-            return;
+            return false;
         }
-        ctx.header("Access-Control-Allow-Origin", origin);
-        if ("OPTIONS".equals(ctx.method().name()) && ctx.header("Access-Control-Request-Method") != null) {
-            ctx.header("Access-Control-Allow-Methods", "GET");
-            ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS);
-            ctx.header("Access-Control-Max-Age", MAX_AGE_SECONDS);
-            ctx.status(204);
-            ctx.skipRemainingHandlers();
-        } else {
-            ctx.header("Access-Control-Expose-Headers", "Retry-After");
+        exchange.header("Access-Control-Allow-Origin", origin);
+        if ("OPTIONS".equals(exchange.method()) && exchange.header("Access-Control-Request-Method") != null) {
+            exchange.header("Access-Control-Allow-Methods", "GET");
+            exchange.header("Access-Control-Allow-Headers", ALLOWED_HEADERS);
+            exchange.header("Access-Control-Max-Age", MAX_AGE_SECONDS);
+            exchange.status(204);
+            return true;
         }
+        exchange.header("Access-Control-Expose-Headers", "Retry-After");
+        return false;
     }
 
     /** {@code SSE_CORS_ALLOWED_ORIGINS}: exact origins as browsers send them, {@code scheme://host[:port]}. */

@@ -29,9 +29,10 @@ public final class EventLogHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        String id = RequestRules.executionId(ctx);
-        long after = RequestRules.after(ctx);
-        Principal principal = authenticator.authenticate(ctx);
+        Exchange exchange = new JavalinExchange(ctx);
+        String id = RequestRules.executionId(exchange);
+        long after = RequestRules.after(exchange);
+        Principal principal = authenticator.authenticate(exchange);
         StatusSnapshot snapshot = reader.snapshot(id);
         Long firstRetained = reader.firstRetained(id);
         if (snapshot == null && firstRetained == null) {

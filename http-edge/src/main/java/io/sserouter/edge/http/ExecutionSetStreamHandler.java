@@ -1,13 +1,10 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.auth.Ownership;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.relay.ExecutionSetRelay;
 import io.sserouter.edge.relay.StreamDeps;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +12,7 @@ import java.util.List;
  * {@code GET /api/v1/events/executions?id=a&id=b…}: one SSE stream of a chosen set of executions, each with the
  * single-execution semantics, resumable as a whole by the composite {@code id:} of its events.
  */
-public final class ExecutionSetStreamHandler implements Handler {
+public final class ExecutionSetStreamHandler {
     private final StreamAdmission admission;
     private final StreamDeps deps;
 
@@ -24,13 +21,12 @@ public final class ExecutionSetStreamHandler implements Handler {
         this.deps = deps;
     }
 
-    @Override
-    public void handle(Context ctx) throws IOException {
-        List<String> ids = RequestRules.executionIds(ctx, deps.settings().maxExecutionsPerStream());
-        List<Long> resumeAfter = RequestRules.setCursor(ctx, ids.size());
-        Principal principal = admission.admit(ctx); // draining, token, Redis reachable, connection rate: one stream
+    void serve(StreamExchange exchange) {
+        List<String> ids = RequestRules.executionIds(exchange, deps.settings().maxExecutionsPerStream());
+        List<Long> resumeAfter = RequestRules.setCursor(exchange, ids.size());
+        Principal principal = admission.admit(exchange); // draining, token, Redis reachable, connection rate: one stream
         ExecutionSetRelay relay = new ExecutionSetRelay(ids, resumeAfter, principal, deps);
-        admission.subscribe(ctx, relay);
+        admission.subscribe(exchange, relay);
         List<StatusSnapshot> snapshots = new ArrayList<>(ids.size()); // the relay's starting points
         try {
             for (String id : ids) {
@@ -46,7 +42,7 @@ public final class ExecutionSetStreamHandler implements Handler {
             throw ApiError.of(403, "forbidden", "every execution of this set belongs to another user");
         }
         // executions of other users leave the set with an error event; an unknown owner is decided by the stream
-        admission.open(ctx, principal, relay, sink -> relay.start(sink, snapshots));
+        admission.open(exchange, principal, relay, sink -> relay.start(sink, snapshots));
     }
 
     /** True when every owner is already known and none is the caller. */

@@ -1,16 +1,13 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.auth.Ownership;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.relay.ExecutionRelay;
 import io.sserouter.edge.relay.StreamDeps;
-import java.io.IOException;
 
 /** {@code GET /api/v1/events/executions/{id}}: the SSE stream of one execution. */
-public final class ExecutionStreamHandler implements Handler {
+public final class ExecutionStreamHandler {
     private final StreamAdmission admission;
     private final StreamDeps deps;
 
@@ -19,13 +16,12 @@ public final class ExecutionStreamHandler implements Handler {
         this.deps = deps;
     }
 
-    @Override
-    public void handle(Context ctx) throws IOException {
-        String id = RequestRules.executionId(ctx);
-        Long resumeAfter = RequestRules.lastEventId(ctx);
-        Principal principal = admission.admit(ctx); // draining, token, Redis reachable, connection rate
+    void serve(StreamExchange exchange) {
+        String id = RequestRules.executionId(exchange);
+        Long resumeAfter = RequestRules.lastEventId(exchange);
+        Principal principal = admission.admit(exchange); // draining, token, Redis reachable, connection rate
         ExecutionRelay relay = new ExecutionRelay(id, resumeAfter, principal, deps);
-        admission.subscribe(ctx, relay);
+        admission.subscribe(exchange, relay);
         StatusSnapshot snapshot; // the one read: the ownership decision here, the relay's starting point next
         try {
             snapshot = deps.store().snapshot(id);
@@ -39,6 +35,6 @@ public final class ExecutionStreamHandler implements Handler {
             throw ApiError.of(403, "forbidden", "execution " + id + " belongs to another user");
         }
         // an unknown owner is decided by the stream, which waits for it
-        admission.open(ctx, principal, relay, sink -> relay.start(sink, snapshot));
+        admission.open(exchange, principal, relay, sink -> relay.start(sink, snapshot));
     }
 }

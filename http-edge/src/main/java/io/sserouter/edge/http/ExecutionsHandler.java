@@ -32,8 +32,9 @@ public final class ExecutionsHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        Principal principal = authenticator.authenticate(ctx);
-        String user = RequestRules.user(ctx, principal);
+        Exchange exchange = new JavalinExchange(ctx);
+        Principal principal = authenticator.authenticate(exchange);
+        String user = RequestRules.user(exchange, principal);
         int limit = limit(ctx.queryParam("limit"));
         ObjectNode body = Json.MAPPER.createObjectNode().put("user", user);
         ArrayNode executions = body.putArray("executions");

@@ -1,10 +1,8 @@
 package io.sserouter.edge.http;
 
 import io.javalin.config.JavalinConfig;
-import io.javalin.http.Context;
 import io.sserouter.contract.Json;
 import java.nio.ByteBuffer;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
@@ -34,16 +32,19 @@ public final class HttpLimits {
         JsonErrors errors = new JsonErrors();
         cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
         cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(errors));
-        cfg.routes.before(HttpLimits::check);
+        cfg.routes.before(ctx -> check(new JavalinExchange(ctx)));
     }
 
-    /** Refuses before a handler reads what Javalin would otherwise decode leniently, or fail on with an exception. */
-    private static void check(Context ctx) {
-        if ("HEAD".equals(ctx.method().name())) {
+    /**
+     * Refuses before a handler reads what would otherwise be decoded leniently, or fail with an exception. Every
+     * route goes through it: Javalin's before every handler, {@link StreamRoutes} before every stream.
+     */
+    static void check(Exchange exchange) {
+        if ("HEAD".equals(exchange.method())) {
             // Javalin would answer HEAD on any GET route with an empty 200, before authentication
             throw ApiError.of(405, "method_not_allowed", "this route answers GET only");
         }
-        String query = ctx.queryString();
+        String query = exchange.queryString();
         if (query != null) {
             if (query.length() > MAX_QUERY_CHARS) {
                 throw ApiError.of(414, "query_too_long", "the query string is longer than " + MAX_QUERY_CHARS + " characters");
@@ -52,13 +53,13 @@ public final class HttpLimits {
                 throw ApiError.of(400, "invalid_query", "the query string has a bad percent-encoding or a control character");
             }
             for (String name : new String[] {"token", "lastEventId"}) {
-                if (ctx.queryParams(name).size() > 1) {
+                if (exchange.queryParams(name).size() > 1) {
                     throw ApiError.of(400, "repeated_parameter", "the query parameter " + name + " may be given once");
                 }
             }
         }
         for (String name : new String[] {"Authorization", "Last-Event-ID"}) {
-            if (Collections.list(ctx.req().getHeaders(name)).size() > 1) {
+            if (exchange.headers(name).size() > 1) {
                 throw ApiError.of(400, "repeated_header", "the header " + name + " may be given once");
             }
         }

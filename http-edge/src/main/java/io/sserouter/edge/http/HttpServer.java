@@ -14,7 +14,8 @@ public final class HttpServer {
     private HttpServer() {
     }
 
-    public static void configure(JavalinConfig cfg, EdgeSettings settings) {
+    /** @param streams the stream routes, served in front of Javalin's servlet */
+    public static void configure(JavalinConfig cfg, EdgeSettings settings, StreamRoutes streams) {
         // Request threads only run the short admission of a stream (token, a few Redis round trips); the stream then
         // lives on without a thread, so a small pool is enough and keeps thread stacks out of the footprint.
         QueuedThreadPool threads = new QueuedThreadPool(settings.httpThreads(), Math.min(8, settings.httpThreads()));
@@ -22,8 +23,9 @@ public final class HttpServer {
         cfg.jetty.threadPool = threads;
         // Javalin's default server wraps every response in a StatisticsHandler, which copies a read-only view of
         // every buffer written and allocates a callback per write, for every event of every stream. The edge counts
-        // what it needs itself and drains its streams before stopping, so it goes without.
-        cfg.jetty.modifyServer(server -> server.setHandler((org.eclipse.jetty.server.Handler) null));
+        // what it needs itself and drains its streams before stopping, so it goes without. The stream routes take its
+        // place, and Javalin attaches its servlet behind them.
+        cfg.jetty.modifyServer(server -> server.setHandler(streams));
         cfg.jetty.addConnector((server, http) -> {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setPort(settings.httpPort());

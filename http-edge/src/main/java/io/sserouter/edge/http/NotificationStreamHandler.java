@@ -1,14 +1,11 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.relay.NotificationRelay;
 import io.sserouter.edge.relay.StreamDeps;
-import java.io.IOException;
 
 /** {@code GET /api/v1/events/notifications}: the token's user's notifications and every system broadcast. */
-public final class NotificationStreamHandler implements Handler {
+public final class NotificationStreamHandler {
     private final StreamAdmission admission;
     private final StreamDeps deps;
 
@@ -17,11 +14,10 @@ public final class NotificationStreamHandler implements Handler {
         this.deps = deps;
     }
 
-    @Override
-    public void handle(Context ctx) throws IOException {
-        Principal principal = admission.admit(ctx); // draining, token, Redis reachable, connection rate
+    void serve(StreamExchange exchange) {
+        Principal principal = admission.admit(exchange); // draining, token, Redis reachable, connection rate
         NotificationRelay relay = new NotificationRelay(principal.userId(), deps);
-        admission.subscribe(ctx, relay);
-        admission.open(ctx, principal, relay, relay::start);
+        admission.subscribe(exchange, relay);
+        admission.open(exchange, principal, relay, relay::start);
     }
 }

@@ -1,6 +1,5 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
 import io.sserouter.contract.Ids;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.relay.SetCursor;
@@ -15,8 +14,8 @@ final class RequestRules {
     private RequestRules() {
     }
 
-    static String executionId(Context ctx) {
-        String id = ctx.pathParam("id");
+    static String executionId(Exchange exchange) {
+        String id = exchange.pathParam("id");
         if (!Ids.valid(id)) {
             throw ApiError.of(400, "invalid_execution_id", "execution id must be 1-128 characters of [A-Za-z0-9._:-]");
         }
@@ -24,8 +23,8 @@ final class RequestRules {
     }
 
     /** The {@code ?id=} parameters of a set stream: 1 to {@code max} valid execution ids, each once, in order. */
-    static List<String> executionIds(Context ctx, int max) {
-        List<String> ids = ctx.queryParams("id");
+    static List<String> executionIds(Exchange exchange, int max) {
+        List<String> ids = exchange.queryParams("id");
         if (ids.isEmpty()) {
             throw ApiError.of(400, "missing_execution_id", "name the executions to follow with id=, e.g. ?id=a&id=b");
         }
@@ -48,8 +47,8 @@ final class RequestRules {
      * The set stream's cursor ({@code Last-Event-ID} header, else {@code ?lastEventId=}): one position per execution
      * of the set; null for a fresh connect.
      */
-    static List<Long> setCursor(Context ctx, int size) {
-        String value = lastEventIdText(ctx);
+    static List<Long> setCursor(Exchange exchange, int size) {
+        String value = lastEventIdText(exchange);
         if (value == null) {
             return null;
         }
@@ -62,8 +61,8 @@ final class RequestRules {
     }
 
     /** The user stream's cursor ({@code Last-Event-ID} header, else {@code ?lastEventId=}): a log id; null for a fresh connect. */
-    static UserLogId userCursor(Context ctx) {
-        String value = lastEventIdText(ctx);
+    static UserLogId userCursor(Exchange exchange) {
+        String value = lastEventIdText(exchange);
         if (value == null) {
             return null;
         }
@@ -75,8 +74,8 @@ final class RequestRules {
     }
 
     /** {@code ?user=}: whose stream or list an admin asks for; the caller's own when absent. Others' need the admin claim. */
-    static String user(Context ctx, Principal principal) {
-        String user = ctx.queryParam("user");
+    static String user(Exchange exchange, Principal principal) {
+        String user = exchange.queryParam("user");
         if (user == null || user.isEmpty()) {
             return principal.userId();
         }
@@ -90,8 +89,8 @@ final class RequestRules {
     }
 
     /** {@code ?after=}: the seq after which a client wants the retained events; 0 (all of them) when absent. */
-    static long after(Context ctx) {
-        String value = ctx.queryParam("after");
+    static long after(Exchange exchange) {
+        String value = exchange.queryParam("after");
         if (value == null || value.isEmpty()) {
             return 0;
         }
@@ -102,8 +101,8 @@ final class RequestRules {
     }
 
     /** {@code Last-Event-ID} header, else {@code ?lastEventId=}; null for a fresh connect. */
-    static Long lastEventId(Context ctx) {
-        String value = lastEventIdText(ctx);
+    static Long lastEventId(Exchange exchange) {
+        String value = lastEventIdText(exchange);
         if (value == null) {
             return null;
         }
@@ -114,10 +113,10 @@ final class RequestRules {
         return Long.parseLong(value);
     }
 
-    private static String lastEventIdText(Context ctx) {
-        String value = ctx.header("Last-Event-ID");
+    private static String lastEventIdText(Exchange exchange) {
+        String value = exchange.header("Last-Event-ID");
         if (value == null || value.isBlank()) {
-            value = ctx.queryParam("lastEventId");
+            value = exchange.queryParam("lastEventId");
         }
         return value == null || value.isBlank() ? null : value.trim();
     }

@@ -25,8 +25,9 @@ public final class StatusHandler implements Handler {
 
     @Override
     public void handle(Context ctx) {
-        String id = RequestRules.executionId(ctx);
-        Principal principal = authenticator.authenticate(ctx);
+        Exchange exchange = new JavalinExchange(ctx);
+        String id = RequestRules.executionId(exchange);
+        Principal principal = authenticator.authenticate(exchange);
         StatusSnapshot snapshot = reader.snapshot(id);
         if (snapshot == null) {
             throw ApiError.of(404, "not_found", "no execution " + id + " is known");

@@ -1,6 +1,5 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
 import io.sserouter.edge.EdgeMetrics;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.redis.EventStore;
@@ -10,7 +9,6 @@ import io.sserouter.edge.relay.StreamRegistry;
 import io.sserouter.edge.sse.HttpSseSink;
 import io.sserouter.edge.sse.SseResponses;
 import io.sserouter.edge.sse.SseSink;
-import java.io.IOException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -43,32 +41,32 @@ public final class StreamAdmission {
      * This instance is not shutting down (503), the token (401), Redis is reachable (503 with Retry-After), and the
      * user's connection rate across all instances (429 with Retry-After beyond it).
      */
-    Principal admit(Context ctx) {
+    Principal admit(Exchange exchange) {
         if (draining.getAsBoolean()) {
             metrics.rejected("draining");
-            ctx.header("Retry-After", "1");
+            exchange.header("Retry-After", "1");
             throw ApiError.of(503, "draining", "this instance is shutting down; reconnect to another one");
         }
-        Principal principal = authenticator.authenticate(ctx);
+        Principal principal = authenticator.authenticate(exchange);
         if (!redisUp.getAsBoolean()) {
-            throw unavailable(ctx);
+            throw unavailable(exchange);
         }
         try {
             limits.attempt(principal);
         } catch (UserLimits.RateLimitedException e) {
             metrics.rejected("rate_limited");
-            ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            exchange.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
             throw ApiError.of(429, "rate_limited", "too many connection attempts; retry in " + e.retryAfterSeconds() + " s");
         }
         return principal;
     }
 
     /** Subscribes the stream, confirmed by Redis, before anything is read: nothing published from now on is missed. */
-    void subscribe(Context ctx, Relay relay) {
+    void subscribe(Exchange exchange, Relay relay) {
         try {
             relay.subscribe();
         } catch (EventStore.UnavailableException e) {
-            throw unavailable(ctx);
+            throw unavailable(exchange);
         }
     }
 
@@ -76,7 +74,7 @@ public final class StreamAdmission {
      * Takes the user's slot (a 5xx when Redis refuses it), opens the event-stream response, registers the stream
      * until the response ends, and hands the response to {@code start}.
      */
-    void open(Context ctx, Principal principal, Relay relay, Consumer<SseSink> start) throws IOException {
+    void open(StreamExchange exchange, Principal principal, Relay relay, Consumer<SseSink> start) {
         StreamRegistry.Registration registration;
         try {
             registration = registry.register(principal, relay);
@@ -86,19 +84,25 @@ public final class StreamAdmission {
         }
         HttpSseSink sink;
         try {
-            sink = responses.open(ctx);
-        } catch (IOException | RuntimeException e) {
+            sink = responses.open(exchange.request(), exchange.response(), exchange.callback());
+        } catch (RuntimeException e) {
             registration.release();
             relay.abandon();
             throw e;
         }
         registration.until(sink.done());
-        start.accept(sink);
+        try {
+            start.accept(sink);
+        } catch (RuntimeException e) {
+            sink.abort(e); // the response is already open: end it, which also releases the registration
+            relay.abandon();
+            throw e;
+        }
     }
 
-    private RuntimeException unavailable(Context ctx) {
+    private RuntimeException unavailable(Exchange exchange) {
         metrics.rejected("redis_unavailable");
-        ctx.header("Retry-After", "5");
+        exchange.header("Retry-After", "5");
         return ApiError.of(503, "unavailable", "event storage is unreachable; retry shortly");
     }
 }

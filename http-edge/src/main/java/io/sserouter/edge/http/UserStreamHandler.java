@@ -1,14 +1,11 @@
 package io.sserouter.edge.http;
 
-import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.sserouter.contract.StatusSnapshot;
 import io.sserouter.edge.auth.Principal;
 import io.sserouter.edge.redis.EventStore;
 import io.sserouter.edge.relay.StreamDeps;
 import io.sserouter.edge.relay.UserLogId;
 import io.sserouter.edge.relay.UserRelay;
-import java.io.IOException;
 import java.util.List;
 
 /**
@@ -16,7 +13,7 @@ import java.util.List;
  * name another with {@code ?user=}), with the user's notifications and the system broadcasts, on one connection,
  * resumable by the log id of its last event.
  */
-public final class UserStreamHandler implements Handler {
+public final class UserStreamHandler {
     private final StreamAdmission admission;
     private final StreamDeps deps;
 
@@ -25,13 +22,12 @@ public final class UserStreamHandler implements Handler {
         this.deps = deps;
     }
 
-    @Override
-    public void handle(Context ctx) throws IOException {
-        UserLogId cursor = RequestRules.userCursor(ctx);
-        Principal principal = admission.admit(ctx); // draining, token, Redis reachable, connection rate: one stream
-        String user = RequestRules.user(ctx, principal);
+    void serve(StreamExchange exchange) {
+        UserLogId cursor = RequestRules.userCursor(exchange);
+        Principal principal = admission.admit(exchange); // draining, token, Redis reachable, connection rate: one stream
+        String user = RequestRules.user(exchange, principal);
         UserRelay relay = new UserRelay(user, deps);
-        admission.subscribe(ctx, relay);
+        admission.subscribe(exchange, relay);
         EventStore store = deps.store();
         UserLogId before;
         List<StatusSnapshot> snapshots;
@@ -40,7 +36,7 @@ public final class UserStreamHandler implements Handler {
             before = UserLogId.parseOrZero(store.userLogLast(user));
             // Nothing remembered (a user idle longer than the log is kept) still resumes: the relay tells a gap from nothing.
             if (cursor != null && (before.equals(UserLogId.ZERO) || !cursor.after(before))) {
-                admission.open(ctx, principal, relay, sink -> relay.resume(sink, cursor));
+                admission.open(exchange, principal, relay, sink -> relay.resume(sink, cursor));
                 return;
             }
             // A fresh connect, or a cursor beyond anything logged (not from this deployment): start from the snapshots.
@@ -50,6 +46,6 @@ public final class UserStreamHandler implements Handler {
             relay.abandon();
             throw redisDown;
         }
-        admission.open(ctx, principal, relay, sink -> relay.startFresh(sink, before, snapshots, after));
+        admission.open(exchange, principal, relay, sink -> relay.startFresh(sink, before, snapshots, after));
     }
 }

@@ -1,46 +1,59 @@
 package io.sserouter.edge.sse;
 
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
-import jakarta.servlet.http.HttpServletRequest;
-import org.eclipse.jetty.ee10.servlet.HttpOutput;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
 
 /**
- * Writes the SSE wire format to one HTTP response without ever blocking the caller: once the response is async,
- * frames queue here and are written whenever the connection can take them (a servlet {@link WriteListener}). A client
- * that stops reading lets its queue grow to {@code maxPendingBytes}, then is disconnected; it resumes by
- * Last-Event-ID. Field values never carry a line break: ids are numbers, event types are validated by the topology,
- * and data is one line of JSON (Jackson escapes control characters).
+ * Writes the SSE wire format to one response of Jetty's core API without ever blocking the caller: frames queue here
+ * and go out one write at a time, the next when the connection has taken the last ({@link Response#write} with a
+ * callback). A client that stops reading lets its queue grow to {@code maxPendingBytes}, then is disconnected; it
+ * resumes by Last-Event-ID.
  *
- * <p>Frames go to Jetty as buffers ({@link HttpOutput#write(ByteBuffer)}), not arrays: an array write copies into an
- * aggregation buffer that the response then holds for as long as it is open, 4 KB per stream, a fifth of the edge's
- * memory per connection. A queue of several frames is joined into one write.
+ * <p>Frames are written as they are, without a copy: the bytes of a relayed message are shared by every stream of
+ * its channel ({@link Published#frame()}) and never modified. A queue of several frames is joined into one write.
+ * The response ends when {@code callback} completes: successfully after the last frame on {@link #close()}, as a
+ * failure (the connection is closed) on {@link #abort}.
  */
-public final class HttpSseSink implements SseSink, WriteListener {
-    private final HttpServletRequest request;
+public final class HttpSseSink implements SseSink {
     /** A backlog is written in pieces of at most this size (one frame at least). */
     private static final int JOINED_BYTES = 16 * 1024;
+    /** How long a closing stream's client has to take what is still queued before it is cut off. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
-    private final ServletOutputStream out;
+    private final Response response;
+    private final Callback callback;
     private final long maxPendingBytes;
     private final Runnable onOverflow;
+    private final ScheduledExecutorService timers;
+    private final GzipFrames gzip;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>(4); // guarded by itself, as are the fields below
     private long pendingBytes;
-    private boolean nonBlocking;
-    private final java.util.concurrent.ScheduledExecutorService timers;
-    private final GzipFrames gzip;
+    private boolean closing;
+    private final Writes writes = new Writes();
 
-    /** @param gzip the stream's encoder, or null to write frames as they are */
-    HttpSseSink(HttpServletRequest request, ServletOutputStream out, long maxPendingBytes, Runnable onOverflow,
-                java.util.concurrent.ScheduledExecutorService timers, GzipFrames gzip) {
+    /**
+     * @param callback the request's callback: completing it ends the response
+     * @param gzip     the stream's encoder, or null to write frames as they are
+     */
+    HttpSseSink(Response response, Callback callback, long maxPendingBytes, Runnable onOverflow, ScheduledExecutorService timers,
+                GzipFrames gzip) {
+        this.response = response;
+        this.callback = callback;
+        this.maxPendingBytes = maxPendingBytes;
+        this.onOverflow = onOverflow;
+        this.timers = timers;
         this.gzip = gzip;
         if (gzip != null) {
             done.whenComplete((ok, error) -> {
@@ -49,11 +62,6 @@ public final class HttpSseSink implements SseSink, WriteListener {
                 }
             });
         }
-        this.request = request;
-        this.out = out;
-        this.maxPendingBytes = maxPendingBytes;
-        this.onOverflow = onOverflow;
-        this.timers = timers;
     }
 
     /** Completes when the response has ended, for whatever reason. */
@@ -81,62 +89,81 @@ public final class HttpSseSink implements SseSink, WriteListener {
         return write(SseFrames.comment(text).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Queues a frame and starts writing it unless a write is in flight; false when the stream has ended. */
     private boolean write(byte[] bytes) {
         if (closed.get()) {
             return false;
         }
-        boolean overflow = false;
-        try {
-            synchronized (pending) {
-                if (done.isDone()) {
-                    return false;
-                }
-                if (gzip != null) {
-                    bytes = gzip.encode(bytes);
-                }
-                if (!nonBlocking && !request.isAsyncStarted()) {
-                    send(bytes); // still in the request's own thread: a plain write, before the response goes async
-                    out.flush();
-                    return true;
-                }
-                pending.add(bytes);
-                pendingBytes += bytes.length;
-                if (pendingBytes > maxPendingBytes) {
-                    overflow = true;
-                } else if (!nonBlocking) {
-                    nonBlocking = true;
-                    out.setWriteListener(this); // the container calls onWritePossible at once
-                } else {
-                    drain();
-                }
+        boolean overflow;
+        synchronized (pending) {
+            if (done.isDone()) {
+                return false;
             }
-        } catch (IOException | RuntimeException e) {
-            abort(); // the client is gone
-            return false;
+            byte[] frame = gzip != null ? gzip.encode(bytes) : bytes;
+            pending.add(frame);
+            pendingBytes += frame.length;
+            overflow = pendingBytes > maxPendingBytes;
         }
         if (overflow) {
             onOverflow.run();
-            abort();
+            abort(new EofException("the client does not read its stream"));
             return false;
         }
-        return true;
+        writes.iterate();
+        return !done.isDone();
     }
 
-    /** Writes queued frames while the connection takes them; the container calls back when it can take more. */
-    private void drain() throws IOException {
-        while (!pending.isEmpty()) {
-            if (!out.isReady()) {
+    /**
+     * Ends the response once what is queued (an {@code error} event, the last events) has been written; a client
+     * that does not take it within a few seconds is cut off.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        synchronized (pending) {
+            if (done.isDone()) {
                 return;
             }
-            byte[] next = pending.size() == 1 ? pending.poll() : joinPending();
-            pendingBytes -= next.length;
-            send(next);
-        }
-        if (out.isReady()) {
-            out.flush();
-            if (closed.get()) {
-                done.complete(null); // closing, and the last frame is out
+            if (gzip != null) {
+                byte[] end = gzip.finish();
+                pending.add(end);
+                pendingBytes += end.length;
             }
+            closing = true;
+        }
+        writes.iterate();
+        if (!done.isDone()) {
+            timers.schedule(() -> abort(new EofException("the client did not take the end of its stream")), CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Ends the response at once, dropping whatever is queued, and closes the connection. */
+    public void abort(Throwable cause) {
+        closed.set(true);
+        synchronized (pending) {
+            pending.clear();
+            pendingBytes = 0;
+        }
+        writes.abort(cause);
+        end(cause);
+    }
+
+    /** Completes the request's callback, once: the response ends, and so does the stream. */
+    private void end(Throwable failure) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        closed.set(true);
+        try {
+            if (failure == null) {
+                callback.succeeded();
+            } else {
+                callback.failed(failure);
+            }
+        } finally {
+            done.complete(null);
         }
     }
 
@@ -161,71 +188,33 @@ public final class HttpSseSink implements SseSink, WriteListener {
         return joined;
     }
 
-    private void send(byte[] bytes) throws IOException {
-        if (out instanceof HttpOutput jetty) {
-            jetty.write(ByteBuffer.wrap(bytes));
-        } else {
-            out.write(bytes);
-        }
-    }
-
-    @Override
-    public void onWritePossible() throws IOException {
-        synchronized (pending) {
-            if (!done.isDone()) {
-                drain();
-            }
-        }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        abort();
-    }
-
     /**
-     * Ends the response once what is queued (an {@code error} event, the last events) has been written; a client
-     * that does not take it within a few seconds is cut off.
+     * One write in flight at most: the next starts when the connection has taken the last, in the thread that learns
+     * it, without recursion however many writes complete at once.
      */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        synchronized (pending) {
-            if (gzip != null && !done.isDone()) {
-                byte[] end = gzip.finish();
-                if (!nonBlocking) {
-                    try {
-                        send(end);
-                    } catch (IOException | RuntimeException e) {
-                        // the client is gone
-                    }
-                } else {
-                    pending.add(end);
-                    pendingBytes += end.length;
-                    try {
-                        drain();
-                    } catch (IOException | RuntimeException e) {
-                        pending.clear();
-                    }
+    private final class Writes extends IteratingCallback {
+        @Override
+        protected Action process() {
+            byte[] next;
+            synchronized (pending) {
+                if (pending.isEmpty()) {
+                    return closing ? Action.SUCCEEDED : Action.IDLE;
                 }
+                next = pending.size() == 1 ? pending.poll() : joinPending();
+                pendingBytes -= next.length;
             }
-            if (pending.isEmpty() || !nonBlocking) {
-                done.complete(null);
-                return;
-            }
+            response.write(false, ByteBuffer.wrap(next), this);
+            return Action.SCHEDULED;
         }
-        timers.schedule(this::abort, 5, java.util.concurrent.TimeUnit.SECONDS);
-    }
 
-    /** Ends the response at once, dropping whatever is queued. */
-    void abort() {
-        closed.set(true);
-        synchronized (pending) {
-            pending.clear();
-            pendingBytes = 0;
+        @Override
+        protected void onCompleteSuccess() {
+            end(null); // closing, and the last frame is out
         }
-        done.complete(null);
+
+        @Override
+        protected void onCompleteFailure(Throwable cause) {
+            HttpSseSink.this.abort(cause); // the client is gone (IteratingCallback has an abort of its own)
+        }
     }
 }

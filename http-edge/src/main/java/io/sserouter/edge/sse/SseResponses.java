@@ -1,16 +1,17 @@
 package io.sserouter.edge.sse;
 
-import io.javalin.http.Context;
 import io.sserouter.edge.EdgeMetrics;
 import io.sserouter.edge.EdgeSettings;
-import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
-/** Opens event-stream responses: the headers every SSE route sends, gzip when the client takes it, the async response. */
+/** Opens event-stream responses: the headers every SSE route sends, gzip when the client takes it, the open response. */
 public final class SseResponses {
-    private static final int STREAM_BUFFER_BYTES = 2_048;
-
     private final EdgeSettings settings;
     private final ScheduledExecutorService timers;
     private final EdgeMetrics metrics;
@@ -24,26 +25,28 @@ public final class SseResponses {
         this.gzipStreams = new Semaphore(settings.gzipMaxStreams());
     }
 
-    /** Starts the event-stream response (200, headers, {@code retry:}); it stays open until the returned sink closes. */
-    public HttpSseSink open(Context ctx) throws IOException {
-        ctx.status(200);
-        // Frames bypass the response's aggregation buffer (HttpSseSink); a write that used it would hold it for as long
-        // as the stream is open, so it stays small.
-        ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
-        ctx.contentType("text/event-stream; charset=utf-8");
-        ctx.header("Cache-Control", "no-cache");
-        ctx.header("X-Accel-Buffering", "no");
-        ctx.res().addHeader("Vary", "Accept-Encoding"); // added to, not replacing, the Vary: Origin of CORS
+    /**
+     * Starts the event-stream response (200, headers, {@code retry:} written at once); it stays open until the
+     * returned sink ends it by completing {@code callback}.
+     */
+    public HttpSseSink open(Request request, Response response, Callback callback) {
+        response.setStatus(200);
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        headers.put(HttpHeader.CACHE_CONTROL, "no-cache");
+        headers.put("X-Accel-Buffering", "no");
+        headers.add(HttpHeader.VARY, "Accept-Encoding"); // added to, not replacing, the Vary: Origin of CORS
         GzipFrames gzip = null;
-        if (acceptsGzip(ctx.header("Accept-Encoding")) && gzipStreams.tryAcquire()) {
-            ctx.header("Content-Encoding", "gzip");
+        if (acceptsGzip(request.getHeaders().get(HttpHeader.ACCEPT_ENCODING)) && gzipStreams.tryAcquire()) {
+            headers.put(HttpHeader.CONTENT_ENCODING, "gzip");
             gzip = new GzipFrames();
         }
-        HttpSseSink sink = new HttpSseSink(ctx.req(), ctx.res().getOutputStream(), settings.clientBufferBytes(), metrics::slowClient, timers, gzip);
+        HttpSseSink sink = new HttpSseSink(response, callback, settings.clientBufferBytes(), metrics::slowClient, timers, gzip);
         if (gzip != null) {
             sink.done().whenComplete((ok, error) -> gzipStreams.release());
         }
-        ctx.future(sink::done);
+        // The connection failed with no write in flight to notice it (a write in flight fails by itself)
+        request.addFailureListener(sink::abort);
         sink.retry(settings.retry().toMillis());
         return sink;
     }
