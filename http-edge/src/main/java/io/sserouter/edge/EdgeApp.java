@@ -160,8 +160,8 @@ public final class EdgeApp implements AutoCloseable {
     @Override
     public void close() {
         registry.streams().forEach(Relay::stop);
-        // Each stop completes its response on a writer thread. Stopping the server first recycles responses that are
-        // still being completed, and completing one then sends Javalin's error handling into an endless loop.
+        // Each stop ends its response on a writer thread, after what is queued: stopping the server first would cut
+        // the streams instead of ending them.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (registry.size() > 0 && System.nanoTime() < deadline) {
             try {
