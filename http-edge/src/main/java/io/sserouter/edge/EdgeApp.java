@@ -58,6 +58,7 @@ public final class EdgeApp implements AutoCloseable {
     private final Javalin http;
     private final Shutdown shutdown;
     private final Duration grace;
+    private static final Duration SUBSCRIBER_WAIT = Duration.ofSeconds(5);
 
     private EdgeApp(EdgeSettings settings) {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -126,8 +127,28 @@ public final class EdgeApp implements AutoCloseable {
                 LOG.warn("Heartbeat round failed: {}", e.toString());
             }
         }, beat, beat, TimeUnit.MILLISECONDS);
+        awaitSubscriber(SUBSCRIBER_WAIT);
         http.start();
         LOG.info("sse-router edge listening on :{}", http.port());
+    }
+
+    /**
+     * Waits a little for the subscriber to be up before taking requests: until then every stream is refused with 503.
+     * A Redis that is down at start does not keep the edge from starting; it reports not ready until Redis is back.
+     */
+    private void awaitSubscriber(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!fanout.up() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!fanout.up()) {
+            LOG.warn("Redis pub/sub is not up after {} s; streams are refused with 503 until it is", patience.toSeconds());
+        }
     }
 
     public static EdgeApp start(EdgeSettings settings) {
