@@ -1,7 +1,7 @@
 package io.sserouter.topology;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ final class AcknowledgedWrites {
     private final long confirmNanos;
     private final long keepNanos;
     private final LongSupplier clock;
-    private List<Acknowledged> writes = new ArrayList<>();
+    private final ArrayDeque<Acknowledged> writes = new ArrayDeque<>();
     /** When each execution with writes kept had its newest write acknowledged. */
     private final Map<String, Long> newest = new HashMap<>();
 
@@ -43,7 +43,11 @@ final class AcknowledgedWrites {
         this.clock = clock;
     }
 
-    /** Keeps the batch's execution writes, and forgets those confirmed since, too old, or beyond {@link #MAX}. */
+    /**
+     * Keeps the batch's execution writes, and forgets the oldest while they are confirmed, too old, or beyond
+     * {@link #MAX}. Only the oldest are looked at, so each batch costs what it adds: a confirmed write behind an
+     * unconfirmed one waits its turn, and sent again meanwhile it changes nothing.
+     */
     void add(List<SinkWrite> batch) {
         if (confirmNanos == 0) {
             return;
@@ -51,23 +55,20 @@ final class AcknowledgedWrites {
         long now = clock.getAsLong();
         for (SinkWrite write : batch) {
             if (write.kind() == SinkWrite.Kind.EXECUTION) {
-                writes.add(new Acknowledged(now, write));
+                writes.addLast(new Acknowledged(now, write));
                 newest.put(write.target(), now);
             }
         }
-        int excess = Math.max(0, writes.size() - MAX);
-        List<Acknowledged> kept = new ArrayList<>(Math.min(writes.size(), MAX));
-        for (int i = excess; i < writes.size(); i++) {
-            Acknowledged write = writes.get(i);
-            boolean confirmed = newest.get(write.write().target()) - write.atNanos() >= confirmNanos;
-            if (!confirmed && now - write.atNanos() < keepNanos) {
-                kept.add(write);
-            }
+        while (!writes.isEmpty() && (writes.size() > MAX || done(writes.peekFirst(), now))) {
+            writes.removeFirst();
         }
-        writes = kept;
         if (newest.size() > 2 * writes.size() + 64) {
             newest.keySet().retainAll(writes.stream().map(w -> w.write().target()).collect(Collectors.toSet()));
         }
+    }
+
+    private boolean done(Acknowledged write, long now) {
+        return newest.get(write.write().target()) - write.atNanos() >= confirmNanos || now - write.atNanos() >= keepNanos;
     }
 
     /** The writes kept, in the order Redis acknowledged them. */
