@@ -5,7 +5,6 @@ import io.sserouter.config.RedisFailures;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -47,7 +46,7 @@ final class ApiError {
         // while the subscriber still looks up. A 503 makes a load balancer try another instance and a client retry;
         // a 500 would make EventSource give up. So does a cluster mid-failover or slot move (CLUSTERDOWN, MOVED,
         // TRYAGAIN...); any other error answered by Redis itself stays a 500.
-        if (failure instanceof JedisException e && !(e instanceof JedisDataException data && !RedisFailures.passing(data))) {
+        if (failure instanceof JedisException e && RedisFailures.passing(e)) {
             LOG.warn("Redis did not answer on {} {}: {}", exchange.method(), exchange.path(), e.getMessage());
             exchange.header("Retry-After", "5");
             exchange.status(503);
