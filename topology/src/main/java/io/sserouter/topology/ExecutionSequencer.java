@@ -89,7 +89,7 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
         if (restored > 0) {
             LOG.info("Task {}: {} execution writes listed in the restored states written to Redis again", context.taskId(), restored);
         }
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> writer.flushIfIdle(this::acknowledged));
         context.schedule(settings.evictionInterval(), PunctuationType.WALL_CLOCK_TIME, this::evict);
         if (direct) {
             openReplayWindow();
@@ -223,11 +223,17 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
         writer.add(write);
         if (writer.waiting() >= settings.flushBatch()) {
             flush();
+        } else {
+            writer.flushIfIdle(this::acknowledged);
         }
     }
 
     private void flush() {
-        writer.flush(written -> written.forEach(w -> acknowledged.merge(w.target(), w.seq(), Math::max)));
+        writer.flush(this::acknowledged);
+    }
+
+    private void acknowledged(List<SinkWrite> written) {
+        written.forEach(w -> acknowledged.merge(w.target(), w.seq(), Math::max));
     }
 
     /**

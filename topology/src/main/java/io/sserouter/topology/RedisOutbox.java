@@ -1,5 +1,6 @@
 package io.sserouter.topology;
 
+import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -45,7 +46,7 @@ final class RedisOutbox<K> implements Processor<K, SinkWrite, Void, Void> {
             LOG.info("{} for task {}: {} writes restored from the outbox, writing them to Redis", storeName, context.taskId(), writer.waiting());
             flush();
         }
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> writer.flushIfIdle(this::acknowledged));
     }
 
     @Override
@@ -55,11 +56,17 @@ final class RedisOutbox<K> implements Processor<K, SinkWrite, Void, Void> {
         writer.add(write);
         if (writer.waiting() >= settings.flushBatch()) {
             flush();
+        } else {
+            writer.flushIfIdle(this::acknowledged);
         }
     }
 
     private void flush() {
-        writer.flush(written -> written.forEach(w -> store.delete(w.outboxKey())));
+        writer.flush(this::acknowledged);
+    }
+
+    private void acknowledged(List<SinkWrite> written) {
+        written.forEach(w -> store.delete(w.outboxKey()));
     }
 
     @Override

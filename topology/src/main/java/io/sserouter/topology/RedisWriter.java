@@ -81,10 +81,24 @@ final class RedisWriter {
     /**
      * Sends what waits, once the batch in flight is written (waiting for it at most {@code redisMaxBlock}). Tells
      * {@code acknowledged}, on this thread, of every batch Redis has (written or already there), and forgets it.
+     * For a caller that must not run further ahead of Redis: a full batch, a restart's writes.
      */
     void flush(Consumer<List<SinkWrite>> acknowledged) {
-        if (sending != null && !settle(acknowledged, settings.redisMaxBlock())) {
-            return; // still retrying: the writes wait, in order, behind it
+        flush(acknowledged, settings.redisMaxBlock());
+    }
+
+    /**
+     * As {@link #flush}, without waiting: while a batch is in flight, what waits goes with the next one. Called after
+     * every write, a write goes as soon as it is made when Redis is idle, and those made during a round trip go
+     * together after it; the stream thread goes on processing meanwhile instead of waiting for each round trip.
+     */
+    void flushIfIdle(Consumer<List<SinkWrite>> acknowledged) {
+        flush(acknowledged, Duration.ZERO);
+    }
+
+    private void flush(Consumer<List<SinkWrite>> acknowledged, Duration patience) {
+        if (sending != null && !settle(acknowledged, patience)) {
+            return; // still in flight or retrying: the writes wait, in order, behind it
         }
         if (!waiting.isEmpty()) {
             List<SinkWrite> batch = waiting;
@@ -100,6 +114,9 @@ final class RedisWriter {
 
     /** Waits up to {@code patience} for the batch in flight; true once none is (acknowledged, or put back to wait). */
     private boolean settle(Consumer<List<SinkWrite>> acknowledged, Duration patience) {
+        if (patience.isZero() && !sent.isDone()) {
+            return false; // without the cost of a TimeoutException, on every write
+        }
         boolean written;
         try {
             written = sent.get(patience.toMillis(), TimeUnit.MILLISECONDS);

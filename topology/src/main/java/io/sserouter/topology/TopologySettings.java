@@ -30,8 +30,8 @@ import java.util.TreeMap;
  * @param finishedRetention    how long a finished execution stays in the state store (late events keep their seq)
  * @param idleRetention        how long an execution that never finished stays after its last event
  * @param dedupWindow          how many recent event ids per execution are remembered to drop repeats
- * @param flushInterval        longest time a sequenced event waits in the outbox before the Redis write
- * @param flushBatch           outbox size that triggers a Redis write at once
+ * @param flushInterval        how often a task sends what waited behind a batch in flight, when no new event does
+ * @param flushBatch           writes waiting behind the batch in flight at which the stream thread waits for it
  * @param redisMaxBlock        longest a stream thread waits for Redis in one go before it polls Kafka again
  * @param redisResendWindow    after Redis failed or failed over, the execution writes acknowledged lately are sent again,
  *                             so a new master that lacks them gets them; a write stops counting as lately once a write

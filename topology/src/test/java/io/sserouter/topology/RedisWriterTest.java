@@ -73,6 +73,43 @@ class RedisWriterTest {
         assertEquals(0, writer.waiting());
     }
 
+    @Test
+    void aWriteMadeWhileRedisIsIdleGoesAtOnceAndThoseMadeDuringARoundTripGoTogetherAfterIt() throws Exception {
+        CountDownLatch redisBusy = new CountDownLatch(1);
+        RedisWriter writer = writer(new Sink(batch -> redisBusy.await()), 60_000);
+        Runnable flushIfIdle = () -> writer.flushIfIdle(batch -> batch.forEach(w -> acknowledged.add(w.seq())));
+        writer.add(write(1));
+        flushIfIdle.run();
+        awaitSent(1);
+        assertEquals(List.of(List.of(1L)), sent, "sent without waiting for a flush interval or a full batch");
+
+        writer.add(write(2));
+        // waiting for the batch in flight would block for SSE_REDIS_MAX_BLOCK_MS, a minute
+        assertTimeoutPreemptively(Duration.ofSeconds(20), flushIfIdle::run, "the stream thread goes on while Redis writes");
+        writer.add(write(3));
+        flushIfIdle.run();
+        assertEquals(List.of(List.of(1L)), sent, "nothing overtakes the batch in flight");
+        assertEquals(2, writer.waiting());
+
+        redisBusy.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (acknowledged.isEmpty() && System.nanoTime() < deadline) {
+            flushIfIdle.run(); // what a punctuation does
+            Thread.sleep(5);
+        }
+        awaitSent(2);
+        assertEquals(List.of(List.of(1L), List.of(2L, 3L)), sent, "the writes made during the round trip go in one batch");
+        flush(writer);
+        assertEquals(List.of(1L, 2L, 3L), acknowledged);
+    }
+
+    private void awaitSent(int batches) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (sent.size() < batches && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -122,7 +122,10 @@ public final class SseRouterTestDriver implements AutoCloseable {
         advance(settings.flushInterval().multipliedBy(2));
     }
 
-    /** Sends a record without letting time pass: only a full batch or a later {@link #advance} writes it. */
+    /**
+     * Sends a record without letting time pass. Its Redis write is made at once (a write goes as soon as no batch is in
+     * flight, and the in-memory Redis answers at once), but nothing timed runs: the sweep, key expiry.
+     */
     public void pipe(String topic, String json) {
         input(topic).pipeInput(new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8)));
     }
