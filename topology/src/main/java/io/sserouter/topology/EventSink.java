@@ -37,6 +37,17 @@ public interface EventSink extends AutoCloseable {
      */
     Outcome write(List<SinkWrite> batch) throws UnavailableException;
 
+    /**
+     * {@link #markInputs} then {@link #write}, in that order: the mark is never behind a write. Redis takes both in one
+     * round trip where it can keep their order (one node); a cluster's pipeline reaches several nodes in any order.
+     */
+    default Outcome write(List<SinkWrite> batch, String applicationId, Map<String, Long> inputs) throws UnavailableException {
+        if (!inputs.isEmpty()) {
+            markInputs(applicationId, inputs);
+        }
+        return write(batch);
+    }
+
     /** As {@link #write}, but writes an event even when its execution's keys end below the seq before it. */
     default Outcome writeAcceptingGaps(List<SinkWrite> batch) throws UnavailableException {
         return write(batch);

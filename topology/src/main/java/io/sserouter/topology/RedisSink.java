@@ -102,9 +102,31 @@ public final class RedisSink implements EventSink {
         return write(batch, false);
     }
 
+    @Override
+    public Outcome write(List<SinkWrite> batch, String applicationId, Map<String, Long> inputs) throws UnavailableException {
+        if (client instanceof RedisClusterClient || inputs.isEmpty()) {
+            return EventSink.super.write(batch, applicationId, inputs); // the mark in a round trip of its own, first
+        }
+        return write(batch, true, new Marks(keys.sequencerInputs(applicationId), scores(inputs)));
+    }
+
+    /** Input positions recorded ahead of a batch's writes, in the same pipeline. */
+    private record Marks(String key, Map<String, Double> scores) {
+    }
+
+    private static Map<String, Double> scores(Map<String, Long> positions) {
+        Map<String, Double> scores = new HashMap<>();
+        positions.forEach((input, offset) -> scores.put(input, (double) offset)); // offsets stay exact below 2^53
+        return scores;
+    }
+
     private Outcome write(List<SinkWrite> batch, boolean checked) throws UnavailableException {
+        return write(batch, checked, null);
+    }
+
+    private Outcome write(List<SinkWrite> batch, boolean checked, Marks marks) throws UnavailableException {
         try {
-            return writeOnce(batch, checked);
+            return writeOnce(batch, checked, marks);
         } catch (UnavailableException e) {
             if (!(e.getCause() instanceof ReplicaGuard.ReplicasBehind)) {
                 failures.incrementAndGet();
@@ -118,18 +140,18 @@ public final class RedisSink implements EventSink {
         return failures.get();
     }
 
-    private Outcome writeOnce(List<SinkWrite> batch, boolean checked) throws UnavailableException {
+    private Outcome writeOnce(List<SinkWrite> batch, boolean checked, Marks marks) throws UnavailableException {
         try {
             loadScripts(false);
             try {
-                return pipeline(batch, checked);
+                return pipeline(batch, checked, marks);
             } catch (JedisDataException e) {
                 if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
                     throw e;
                 }
                 failures.incrementAndGet(); // a node that lost its script cache restarted, and may have lost writes too
                 loadScripts(true); // the batch is safe to repeat
-                return pipeline(batch, checked);
+                return pipeline(batch, checked, marks);
             }
         } catch (JedisDataException e) {
             if (RedisFailures.passing(e)) {
@@ -152,11 +174,15 @@ public final class RedisSink implements EventSink {
         return new UnavailableException(e);
     }
 
-    private Outcome pipeline(List<SinkWrite> batch, boolean checked) throws UnavailableException {
+    private Outcome pipeline(List<SinkWrite> batch, boolean checked, Marks marks) throws UnavailableException {
         List<List<Response<Object>>> replies = new ArrayList<>(batch.size());
         ReplicaGuard.Pending acks;
+        Response<Long> marked = null;
         long now = clock.getAsLong();
         try (AbstractPipeline pipeline = pipelined()) {
+            if (marks != null) {
+                marked = pipeline.zadd(marks.key(), marks.scores(), ZAddParams.zAddParams().gt());
+            }
             List<String> written = new ArrayList<>(batch.size());
             for (SinkWrite write : batch) {
                 List<ScriptCall> calls = ScriptCall.of(write, keys, settings, now, checked);
@@ -169,6 +195,9 @@ public final class RedisSink implements EventSink {
             }
             acks = replicas.request(pipeline, written);
             pipeline.sync();
+        }
+        if (marked != null) {
+            marked.get(); // an error reply fails the batch, which is sent again, as a failed markInputs did
         }
         int written = 0;
         int present = 0;
@@ -228,10 +257,8 @@ public final class RedisSink implements EventSink {
 
     @Override
     public void markInputs(String applicationId, Map<String, Long> positions) throws UnavailableException {
-        Map<String, Double> scores = new HashMap<>();
-        positions.forEach((input, offset) -> scores.put(input, (double) offset)); // offsets stay exact below 2^53
         try {
-            client.zadd(keys.sequencerInputs(applicationId), scores, ZAddParams.zAddParams().gt());
+            client.zadd(keys.sequencerInputs(applicationId), scores(positions), ZAddParams.zAddParams().gt());
         } catch (JedisException e) {
             throw new UnavailableException(e);
         }

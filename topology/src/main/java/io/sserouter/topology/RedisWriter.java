@@ -173,12 +173,7 @@ final class RedisWriter {
                     failuresSeen = failures;
                 }
                 long start = System.nanoTime();
-                if (!inputs.isEmpty()) {
-                    // before the writes, in a round trip of its own: in a Redis Cluster a pipeline's calls to
-                    // different nodes may land in any order, and the mark must never be behind a write
-                    sink.markInputs(settings.applicationId(), inputs);
-                }
-                EventSink.Outcome outcome = sink.write(batch);
+                EventSink.Outcome outcome = sink.write(batch, settings.applicationId(), inputs);
                 if (outcome.behind() > 0) {
                     outcome = repair(batch, outcome);
                 }

@@ -32,6 +32,8 @@ class RedisSinkTest {
                     assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("c-" + i, 1))));
                     sink.markInputs("app", Map.of("t/0", i));
                     assertEquals(Map.of("t/0", i), sink.inputMarks("app"), "a read whose reply differs between RESP2 and RESP3");
+                    assertEquals(new RedisSink.Outcome(1, 0, 0), sink.write(List.of(exec("m-" + i, 1)), "app2", Map.of("t/1", i)));
+                    assertEquals(Map.of("t/1", i), sink.inputMarks("app2"), "marked before the batch, in a round trip of its own");
                 }
             }
         }
@@ -113,6 +115,11 @@ class RedisSinkTest {
             sink.markInputs(app, Map.of("execution_events/0", 41L, "pod_events/0", 7L));
             sink.markInputs(app, Map.of("execution_events/0", 12L, "pod_events/0", 9L)); // a replay marks lower offsets again
             assertEquals(Map.of("execution_events/0", 41L, "pod_events/0", 9L), sink.inputMarks(app));
+            // with a batch: in its round trip, ahead of its writes
+            assertEquals(new RedisSink.Outcome(1, 0, 0),
+                    sink.write(List.of(exec("r-marked", 1)), app, Map.of("execution_events/0", 50L, "pod_events/0", 3L)));
+            assertEquals(Map.of("execution_events/0", 50L, "pod_events/0", 9L), sink.inputMarks(app));
+            assertEquals(1, redis.xlen(settings.redis().keys().execLog("r-marked")));
 
             sink.write(List.of(exec("r-resume", 1), exec("r-resume", 2), exec("r-resume", 3)));
             EventSink.Written written = sink.writtenAfter("r-resume", 1);
