@@ -28,7 +28,7 @@ public final class EdgeBench {
             }
         }
         LoadScenario.Settings load = new LoadScenario.Settings(
-                Integer.parseInt(opts.getOrDefault("connections", "5000")),
+                Integer.parseInt(opts.getOrDefault("connections", String.valueOf(QUICK_CONNECTIONS))),
                 Integer.parseInt(opts.getOrDefault("channels", "500")),
                 Integer.parseInt(opts.getOrDefault("latency-connections", "5000")),
                 Integer.parseInt(opts.getOrDefault("delivery-rate", "20000")),
@@ -85,12 +85,23 @@ public final class EdgeBench {
         }
     }
 
+    /** The connections `bench/run` holds by default, and the count whose figures get the plain CSV names. */
+    static final int QUICK_CONNECTIONS = 5_000;
+
+    /**
+     * The comparison's CSV names: the quick run's 5,000 connections under the plain names, another count with it in
+     * the name, so that a run at 18,000 connections keeps the 5,000 figures beside its own.
+     */
+    private static String named(String base, LoadScenario.Settings load) {
+        return load.connections() == QUICK_CONNECTIONS ? base + ".csv" : base + "-" + load.connections() + "-connections.csv";
+    }
+
     /**
      * Each edge server against nginx + nchan (in-memory storage) of the same run, as multiples of nchan's figures, and
      * whether the edge's goals hold: memory per connection and CPU per delivery at most nchan's, p99 at most twice
      * nchan's and p99.9 under 5 ms, deliveries/s at saturation at least twice nchan's. Written only when both ran.
      */
-    private static void writeGoals(Path results, List<LoadScenario.Figures> figures) throws Exception {
+    private static void writeGoals(Path results, LoadScenario.Settings load, List<LoadScenario.Figures> figures) throws Exception {
         LoadScenario.Figures nchan = figures.stream().filter(f -> f.server().equals("nchan-memory")).findFirst().orElse(null);
         if (nchan == null) {
             return;
@@ -119,7 +130,7 @@ public final class EdgeBench {
             }
             rows.add(List.of(f.server(), rss, p99, f.p999Ms(), cpu, saturation, missed.isEmpty() ? "all met" : "missed: " + String.join(", ", missed)));
         }
-        Report.writeCsv(results.resolve("edge-vs-nchan-goals.csv"), List.of("server", "RSS/connection × nchan (goal ≤ 1)", "p99 × nchan (goal ≤ 2)",
+        Report.writeCsv(results.resolve(named("edge-vs-nchan-goals", load)), List.of("server", "RSS/connection × nchan (goal ≤ 1)", "p99 × nchan (goal ≤ 2)",
                 "p99.9 ms (goal < 5)", "CPU/delivery × nchan (goal ≤ 1)", "saturation × nchan (goal ≥ 2)", "goals"), rows);
     }
 
@@ -136,11 +147,11 @@ public final class EdgeBench {
         }
         // live heap: what the JVM's objects hold per connection after a full GC (none for nginx), steadier than RSS, which
         // moves with the heap the collector keeps committed at that moment
-        Report.writeCsv(results.resolve("edge-vs-nchan.csv"), List.of("server", "connections held", "memory KB/connection (RSS)",
+        Report.writeCsv(results.resolve(named("edge-vs-nchan", load)), List.of("server", "connections held", "memory KB/connection (RSS)",
                 "memory KB/connection (PSS)", "live heap KB/connection", "deliveries/s at saturation", "p50 ms " + rate, "p99 ms " + rate, "CPU µs/delivery " + rate,
                 "CPU µs/delivery at saturation", "Redis CPU µs/delivery at saturation"), rows);
-        Report.writeCsv(results.resolve("edge-vs-nchan-latency.csv"), List.of("server", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"), latency);
-        writeGoals(results, figures);
+        Report.writeCsv(results.resolve(named("edge-vs-nchan-latency", load)), List.of("server", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"), latency);
+        writeGoals(results, load, figures);
         if (resume != null) {
             Report.writeCsv(results.resolve("edge-resume.csv"), List.of("resume of " + ResumeBench.REPLAYED + " events", "clients", "p50 ms", "p99 ms",
                     "resumes/s"), List.of(

@@ -74,6 +74,9 @@ public final class Report {
 
     /** Titles of timestamped CSVs by how their names start, the longer start first; the stamp follows the title. */
     private static final List<String[]> KNOWN_STARTS = List.of(
+            new String[] {"edge-vs-nchan-latency-", "Publish-to-receive latency at a fixed delivery rate"},
+            new String[] {"edge-vs-nchan-goals-", "The edge against nchan (in memory) of the same run, and its goals"},
+            new String[] {"edge-vs-nchan-", "Edge and nginx + nchan under the same SSE load"},
             new String[] {"redis-deployments-edge-", "The edge by Redis deployment"},
             new String[] {"redis-deployments-", "The topology by Redis deployment, and the failover safeguard's cost"});
 
