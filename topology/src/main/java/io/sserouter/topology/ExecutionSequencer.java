@@ -221,11 +221,7 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
         metrics.processed("execution");
 
         writer.add(write);
-        if (writer.waiting() >= settings.flushBatch()) {
-            flush();
-        } else {
-            writer.flushIfIdle(this::acknowledged);
-        }
+        writer.flushAfterAdd(this::acknowledged);
     }
 
     private void flush() {

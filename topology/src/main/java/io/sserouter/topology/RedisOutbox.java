@@ -44,7 +44,7 @@ final class RedisOutbox<K> implements Processor<K, SinkWrite, Void, Void> {
         }
         if (writer.waiting() > 0) {
             LOG.info("{} for task {}: {} writes restored from the outbox, writing them to Redis", storeName, context.taskId(), writer.waiting());
-            flush();
+            writer.flush(this::acknowledged);
         }
         context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> writer.flushIfIdle(this::acknowledged));
     }
@@ -54,15 +54,7 @@ final class RedisOutbox<K> implements Processor<K, SinkWrite, Void, Void> {
         SinkWrite write = record.value();
         store.put(write.outboxKey(), write);
         writer.add(write);
-        if (writer.waiting() >= settings.flushBatch()) {
-            flush();
-        } else {
-            writer.flushIfIdle(this::acknowledged);
-        }
-    }
-
-    private void flush() {
-        writer.flush(this::acknowledged);
+        writer.flushAfterAdd(this::acknowledged);
     }
 
     private void acknowledged(List<SinkWrite> written) {

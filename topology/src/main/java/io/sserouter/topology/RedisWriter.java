@@ -96,6 +96,14 @@ final class RedisWriter {
         flush(acknowledged, Duration.ZERO);
     }
 
+    /**
+     * What a processor calls after each {@link #add}: {@link #flush} once {@code SSE_REDIS_BATCH} writes wait, so intake
+     * slows to Redis's pace; {@link #flushIfIdle} otherwise.
+     */
+    void flushAfterAdd(Consumer<List<SinkWrite>> acknowledged) {
+        flush(acknowledged, waiting.size() >= settings.flushBatch() ? settings.redisMaxBlock() : Duration.ZERO);
+    }
+
     private void flush(Consumer<List<SinkWrite>> acknowledged, Duration patience) {
         if (sending != null && !settle(acknowledged, patience)) {
             return; // still in flight or retrying: the writes wait, in order, behind it
