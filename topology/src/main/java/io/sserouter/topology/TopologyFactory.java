@@ -46,13 +46,14 @@ public final class TopologyFactory {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 
-        StoreBuilder<KeyValueStore<String, ExecutionState>> status = store(Catalogue.STATUS_STORE, JsonSerde.of(ExecutionState.class));
+        StoreSerde.Format format = settings.storeFormat().equals(TopologySettings.JSON_STORE) ? StoreSerde.Format.JSON : StoreSerde.Format.COMPACT;
+        StoreBuilder<KeyValueStore<String, ExecutionState>> status = store(Catalogue.STATUS_STORE, StoreSerde.states(format));
         // Under at-least-once (a commit every 30 s) the record cache folds an execution's puts between commits into
         // one changelog record. Under exactly-once (100 ms) it folds almost nothing, and flushing it lengthens each
         // commit, which is when repartitioned records become readable: about 25 ms more latency, measured.
         builder.addStateStore(settings.processingGuarantee().equals(TopologySettings.AT_LEAST_ONCE) ? status.withCachingEnabled() : status);
-        builder.addStateStore(store(Catalogue.NOTIFICATION_OUTBOX, JsonSerde.of(SinkWrite.class)));
-        builder.addStateStore(store(Catalogue.SYSTEM_OUTBOX, JsonSerde.of(SinkWrite.class)));
+        builder.addStateStore(store(Catalogue.NOTIFICATION_OUTBOX, StoreSerde.writes(format)));
+        builder.addStateStore(store(Catalogue.SYSTEM_OUTBOX, StoreSerde.writes(format)));
 
         KStream<byte[], Inbound> executions = null;
         for (String topic : settings.executionTopics()) {

@@ -33,6 +33,8 @@ import java.util.TreeMap;
  * @param flushInterval        how often a task sends what waited behind a batch in flight, when no new event does
  * @param flushBatch           writes waiting behind the batch in flight at which the stream thread waits for it
  * @param redisMaxBlock        longest a stream thread waits for Redis in one go before it polls Kafka again
+ * @param storeFormat          {@code compact} or {@code json}: how the stores' values and changelog records are written
+ *                             (both are always read; {@link StoreSerde})
  * @param redisResendWindow    after Redis failed or failed over, the execution writes acknowledged lately are sent again,
  *                             so a new master that lacks them gets them; a write stops counting as lately once a write
  *                             of its execution is acknowledged this long after it (see {@link AcknowledgedWrites});
@@ -66,10 +68,13 @@ public record TopologySettings(
         int flushBatch,
         Duration redisMaxBlock,
         Duration redisResendWindow,
+        String storeFormat,
         RedisSettings redis) {
 
     public static final String EXACTLY_ONCE = "exactly_once_v2";
     public static final String AT_LEAST_ONCE = "at_least_once";
+    public static final String COMPACT_STORE = "compact";
+    public static final String JSON_STORE = "json";
 
     public static TopologySettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
@@ -112,6 +117,7 @@ public record TopologySettings(
                 env.integer("SSE_REDIS_BATCH", 500, 1, 100_000),
                 Duration.ofMillis(env.integer("SSE_REDIS_MAX_BLOCK_MS", 2_000, 100, 60_000)),
                 Duration.ofSeconds(env.integer("SSE_REDIS_RESEND_SECONDS", 10, 0, 3_600)),
+                env.matching("SSE_STORE_FORMAT", COMPACT_STORE, f -> f.equals(COMPACT_STORE) || f.equals(JSON_STORE), "compact or json"),
                 RedisSettings.fromEnv(env));
         env.check();
         return settings;

@@ -34,6 +34,8 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ClientKillParams;
 
@@ -180,9 +182,14 @@ class BrokerPipelineTest {
      * Events processed and committed while Redis never answered are neither lost nor repeated when the instance stops
      * and another one, with an empty state directory, takes over: their writes come back with the restored states.
      */
-    @Test
-    void writesRedisNeverAcknowledgedAreMadeByTheInstanceThatRestoresTheState() throws Exception {
-        String run = run("unacked");
+    /**
+     * The successor runs the shipped store format. With {@code json} the first instance stores as every release
+     * before the compact format did: an upgrade that restores those states, and the writes they list, from the changelog.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {TopologySettings.COMPACT_STORE, TopologySettings.JSON_STORE})
+    void writesRedisNeverAcknowledgedAreMadeByTheInstanceThatRestoresTheState(String firstStoreFormat) throws Exception {
+        String run = run("unacked-" + firstStoreFormat);
         try (RedisProcess redisServer = RedisProcess.start()) {
             Map<String, String> env = env(run, redisServer.url());
             env.put("SSE_REDIS_MAX_BLOCK_MS", "300");
@@ -192,7 +199,9 @@ class BrokerPipelineTest {
             RedisKeys keys = new RedisKeys(run);
             int executions = 20;
             try (KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
-                try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env))) {
+                Map<String, String> firstEnv = new HashMap<>(env);
+                firstEnv.put("SSE_STORE_FORMAT", firstStoreFormat);
+                try (TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(firstEnv))) {
                     assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
                     redisServer.freeze();
                     for (int step = 0; step < workload.steps(); step++) {

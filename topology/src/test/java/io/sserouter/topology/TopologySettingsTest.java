@@ -36,6 +36,8 @@ class TopologySettingsTest {
         assertEquals("sse:", s.redis().keys().prefix());
         assertEquals("auto", s.routing());
         assertEquals("repartition", TopologySettings.fromEnv(Map.of("SSE_ROUTING", "repartition")).routing());
+        assertEquals("compact", s.storeFormat());
+        assertEquals("json", TopologySettings.fromEnv(Map.of("SSE_STORE_FORMAT", "json")).storeFormat());
     }
 
     @Test
@@ -70,9 +72,9 @@ class TopologySettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> TopologySettings.fromEnv(Map.of(
                 "SSE_PARTITIONS", "lots", "SSE_CONSUMER_POOL_SIZE", "0", "REDIS_URL", "localhost:6379",
                 "KAFKA_PROCESSING_GUARANTEE", "exactly_once", "SSE_CREATE_TOPICS", "maybe", "SSE_SOURCE_TOPICS", "ok,bad topic",
-                "SSE_INSTANCE_ID", "pod 1", "SSE_ROUTING", "fast")));
+                "SSE_INSTANCE_ID", "pod 1", "SSE_ROUTING", "fast", "SSE_STORE_FORMAT", "xml")));
         for (String name : List.of("SSE_PARTITIONS", "SSE_CONSUMER_POOL_SIZE", "REDIS_URL", "KAFKA_PROCESSING_GUARANTEE",
-                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS", "SSE_INSTANCE_ID", "SSE_ROUTING")) {
+                "SSE_CREATE_TOPICS", "SSE_SOURCE_TOPICS", "SSE_INSTANCE_ID", "SSE_ROUTING", "SSE_STORE_FORMAT")) {
             assertTrue(e.getMessage().contains(name), name + " missing from: " + e.getMessage());
         }
     }
