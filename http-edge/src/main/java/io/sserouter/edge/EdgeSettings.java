@@ -46,16 +46,6 @@ public record EdgeSettings(
         int userStreamSnapshots,
         RedisSettings redis) {
 
-    /**
-     * Two per available processor, at least four. A step is mostly a non-blocking write, so more threads than cores
-     * only add wake-ups: each message submits a step per stream of its channel, and an idle thread is woken for each
-     * (32 threads on 2 cores cost about a fifth more CPU per delivery than 4, measured). The few steps that read
-     * Redis (a resume, a resync) block their thread; four keep a slow read from holding up everything else.
-     */
-    static int defaultWriterThreads() {
-        return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-    }
-
     public static EdgeSettings fromEnv(Map<String, String> vars) {
         Env env = new Env(vars);
         ConsoleLogging.checkLevel(env);
@@ -67,7 +57,7 @@ public record EdgeSettings(
                 Duration.ofSeconds(env.integer("SSE_FIRST_EVENT_WAIT_SECONDS", 60, 1, 3_600)),
                 env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
                 env.number("SSE_CLIENT_BUFFER_BYTES", 1 << 20, 4_096, 1L << 30),
-                env.integer("SSE_WRITER_THREADS", defaultWriterThreads(), 1, 1_024),
+                env.integer("SSE_WRITER_THREADS", 32, 1, 1_024),
                 env.integer("SSE_HTTP_THREADS", 64, 8, 4_096),
                 env.integer("SSE_GZIP_MAX_STREAMS", 256, 0, 1_000_000),
                 env.integer("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
