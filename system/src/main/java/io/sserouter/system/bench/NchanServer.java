@@ -71,12 +71,21 @@ final class NchanServer implements ServerUnderTest {
         // with Redis storage a publish fails until the workers have connected to Redis
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest probe = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/pub/ready-probe"))
+                .timeout(java.time.Duration.ofSeconds(2)) // a publish can hang while the workers connect to Redis
                 .POST(HttpRequest.BodyPublishers.ofString("probe")).build();
-        while (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() / 100 != 2) {
+        while (!accepted(http, probe)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("nchan does not take publishes: " + Files.readString(dir.resolve("logs/error.log")));
             }
             Thread.sleep(100);
+        }
+    }
+
+    private static boolean accepted(HttpClient http, HttpRequest probe) throws IOException, InterruptedException {
+        try {
+            return http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() / 100 == 2;
+        } catch (java.net.http.HttpTimeoutException notYet) {
+            return false;
         }
     }
 
