@@ -6,7 +6,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** JSON serdes for the topology's internal records (repartition topic, stores, changelogs). */
+/** JSON serdes of the source topics and of the repartition topic; the stores have theirs in {@link StoreSerde}. */
 final class JsonSerde {
     private JsonSerde() {
     }
