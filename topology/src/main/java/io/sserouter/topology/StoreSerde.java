@@ -52,7 +52,6 @@ final class StoreSerde {
                 return Json.bytes(value);
             }
             Out out = new Out();
-            out.bytes[out.size++] = VERSION;
             encoder.write(value, out);
             return out.toBytes();
         };
@@ -184,10 +183,17 @@ final class StoreSerde {
         T read(In in);
     }
 
-    /** A growing byte array. Numbers are zigzag varints (small either side of zero); a string's length is stored plus one, 0 meaning null. */
+    /**
+     * A growing byte array that starts with {@link #VERSION}. Numbers are zigzag varints (small either side of zero);
+     * a string's length is stored plus one, 0 meaning null.
+     */
     private static final class Out {
         private byte[] bytes = new byte[512];
         private int size;
+
+        Out() {
+            bytes[size++] = VERSION;
+        }
 
         void number(long value) {
             room(10);
@@ -227,6 +233,7 @@ final class StoreSerde {
         }
     }
 
+    /** Reads what {@link Out} wrote, after the version byte the caller checked. */
     private static final class In {
         private final byte[] bytes;
         private int at = 1;
