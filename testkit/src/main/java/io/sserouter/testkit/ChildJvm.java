@@ -26,7 +26,9 @@ public final class ChildJvm implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
+    /** Run with the test JVM's class path ({@code -cp}); null when {@link #jar} is run ({@code -jar}). */
     private final String mainClass;
+    private final Path jar;
     private final List<String> jvmOptions;
     private final Map<String, String> env;
     private final int httpPort;
@@ -39,8 +41,24 @@ public final class ChildJvm implements AutoCloseable {
      * @param log        where its output goes, appended to
      */
     public ChildJvm(String name, String mainClass, List<String> jvmOptions, Map<String, String> env, int httpPort, Path log) {
+        this(name, mainClass, null, jvmOptions, env, httpPort, log);
+    }
+
+    /**
+     * A deployable's runnable jar ({@code java -jar}), as its image starts it: for what only the packaged form has,
+     * such as a class-data archive made for that jar.
+     */
+    public static ChildJvm packaged(String name, Path jar, List<String> jvmOptions, Map<String, String> env, int httpPort, Path log) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " not found: it is built in the package phase (mvn verify)");
+        }
+        return new ChildJvm(name, null, jar, jvmOptions, env, httpPort, log);
+    }
+
+    private ChildJvm(String name, String mainClass, Path jar, List<String> jvmOptions, Map<String, String> env, int httpPort, Path log) {
         this.name = name;
         this.mainClass = mainClass;
+        this.jar = jar;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.env = new HashMap<>(env);
         this.env.put("SSE_HTTP_PORT", String.valueOf(httpPort));
@@ -70,7 +88,7 @@ public final class ChildJvm implements AutoCloseable {
         return String.join(File.pathSeparator, entries);
     }
 
-    /** Starts it with the test JVM's class path less the test classes; again after it stopped. */
+    /** Starts it (with the test JVM's class path less the test classes, unless packaged); again after it stopped. */
     public synchronized ChildJvm start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running");
@@ -83,7 +101,7 @@ public final class ChildJvm implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
-            command.addAll(List.of("-cp", productClassPath(), mainClass));
+            command.addAll(jar != null ? List.of("-jar", jar.toAbsolutePath().toString()) : List.of("-cp", productClassPath(), mainClass));
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
 import io.sserouter.testkit.ChildJvm;
-import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
 import io.sserouter.testkit.RunEnv;
@@ -22,17 +21,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
 /**
- * Two topology instances with the shipped Kafka settings (the run's names aside), events at about 30/s, then
- * kill -9 of one of them, restarted 2 s later by an orchestrator or never coming back: the survivor (or the restarted
- * instance) takes over its executions and every execution stays exact; once more with a standby replica of every
- * store, as the Kubernetes manifests run it. Prints the send→publish waits, which the shipped defaults keep to
- * seconds (Kafka's own 45 s session timeout cost most of a minute).
+ * Two topology instances started as the image starts them, with the shipped Kafka settings (the run's names aside),
+ * events at about 30/s, then kill -9 of one of them, restarted 2 s later by an orchestrator or never coming back:
+ * the survivor (or the restarted instance) takes over its executions and every execution stays exact; once more
+ * with a standby replica of every store, as the Kubernetes manifests run it. Prints the send→publish waits, which
+ * the shipped defaults keep to seconds (Kafka's own 45 s session timeout cost most of a minute).
  */
+@Tag("packaged")
 class FailoverTest {
     private static final int EXECUTIONS = 130;
     private static final long SEND_EVERY_MILLIS = 33;
@@ -88,7 +89,7 @@ class FailoverTest {
             own.put("SSE_INSTANCE_ID", "topology-" + name);
             Path log = Path.of("target", run + name + ".log");
             Files.deleteIfExists(log);
-            instances.add(new ChildJvm("topology-" + name, Main.class.getName(), List.of("-Xmx384m"), own, FreePorts.any(), log));
+            instances.add(PackagedTopology.instance("topology-" + name, List.of(), own, log));
         }
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> publishedAt = new ConcurrentHashMap<>();

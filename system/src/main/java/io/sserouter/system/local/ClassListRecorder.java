@@ -1,0 +1,77 @@
+package io.sserouter.system.local;
+
+import io.sserouter.testkit.ChildJvm;
+import io.sserouter.testkit.FreePorts;
+import io.sserouter.testkit.Infra;
+import io.sserouter.testkit.RunEnv;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Records the class list the topology's class-data archive is made from: the classes the runnable jar loads when it
+ * restarts after a crash (local state removed, stores restored, listed writes sent again), sequences the demo
+ * workload on every topic, dead-letters a malformed record and stops cleanly. Run by
+ * {@code topology/src/main/cds/record}: {@code ClassListRecorder <runnable jar> <class list to write>}.
+ */
+public final class ClassListRecorder {
+    private static final String RUN = "classlist-";
+
+    private ClassListRecorder() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: ClassListRecorder <topology runnable jar> <class list to write>");
+            System.exit(2);
+        }
+        Path jar = Path.of(args[0]);
+        Path list = Path.of(args[1]).toAbsolutePath();
+        Path recording = Files.createTempFile("topology", ".classlist");
+        String bootstrap = Infra.kafka().bootstrapServers();
+        Map<String, String> env = new HashMap<>(RunEnv.of(RUN, Infra.redis().url()));
+        env.put("SSE_INSTANCE_ID", "classlist");
+        Path log = Path.of("target", "classlist-topology.log");
+        int port = FreePorts.any();
+        try (DemoProducer demo = new DemoProducer(bootstrap, RUN, DemoProducer.USERS)) {
+            try (ChildJvm first = ChildJvm.packaged("topology", jar, List.of("-Xmx384m"), env, port, log).start()) {
+                first.awaitReady(Duration.ofSeconds(120));
+                demo.start(100);
+                Thread.sleep(10_000);
+                first.kill(); // the next start takes the path of a restart after a crash
+            }
+            List<String> options = List.of("-Xmx384m", "-XX:DumpLoadedClassList=" + recording);
+            try (ChildJvm second = ChildJvm.packaged("topology", jar, options, env, port, log).start();
+                 KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+                second.awaitReady(Duration.ofSeconds(120));
+                producer.send(new ProducerRecord<>(RUN + "execution_events", "malformed", "{not json".getBytes(StandardCharsets.UTF_8)));
+                Thread.sleep(20_000);
+                int exit = second.terminate(Duration.ofSeconds(60));
+                if (exit != 0 && exit != 143) {
+                    throw new IllegalStateException("the topology exited with " + exit + "; log:\n" + second.tail());
+                }
+            }
+        }
+        Files.move(recording, list, StandardCopyOption.REPLACE_EXISTING);
+        long classes = Files.readAllLines(list).stream().filter(line -> !line.startsWith("#") && !line.startsWith("@")).count();
+        System.out.printf("%d classes recorded in %s%n", classes, list);
+        System.exit(0); // the broker and Redis stop in shutdown hooks
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+}
