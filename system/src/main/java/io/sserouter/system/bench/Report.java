@@ -78,6 +78,7 @@ public final class Report {
             new String[] {"edge-vs-nchan-goals-", "The edge against nchan (in memory) of the same run, and its goals"},
             new String[] {"edge-vs-nchan-", "Edge and nginx + nchan under the same SSE load"},
             new String[] {"redis-deployments-edge-", "The edge by Redis deployment"},
+            new String[] {"topology-start-", "The topology restarted after kill -9, with and without the class-data archive"},
             new String[] {"redis-deployments-", "The topology by Redis deployment, and the failover safeguard's cost"});
 
     public static void main(String[] args) throws IOException {
