@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Under exactly-once, the local state of a process that stopped without closing (a crash, kill -9, an OOM kill) may
  * hold uncommitted writes, so Kafka Streams wipes it and restores the stores from their changelogs. But it finds out
- * only once the tasks are assigned, and then also asks the whole group to rebalance (so that a standby could take a
- * task over), which stalls every instance for up to a heartbeat interval. Without standby replicas that rebalance
- * cannot move a task anywhere better, so this guard removes such state before Kafka Streams starts: the same restore,
- * without the rebalance.
+ * only once the tasks are assigned, then closes them, re-creates them and asks the group to rebalance, which stalls
+ * every instance for a moment. This guard removes such state before Kafka Streams starts: the same restore, sooner
+ * and without the rebalance. With standby replicas too: a restarted instance that keeps its name (static membership)
+ * gets its own tasks back either way, so the standby elsewhere does not take them over; and one that joins under a
+ * new name reports no state for them, so the assignment hands them to the up-to-date standby at once.
  *
  * <p>A run is marked by a file in the application's state directory, made at start and removed after a clean close;
  * finding it at start means the last run did not close. (Kafka Streams 4.3 keeps its own record of committed offsets
@@ -43,10 +44,8 @@ final class LocalStateGuard {
     LocalStateGuard(Properties streamsProperties) {
         StreamsConfig config = new StreamsConfig(streamsProperties);
         appDir = Path.of(config.getString(StreamsConfig.STATE_DIR_CONFIG), config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
-        // at-least-once restores only what came after its last checkpoint, and trusts what is before it; with a
-        // standby, Kafka Streams' rebalance is worth it: it makes the up-to-date standby the task's owner at once
-        sweeps = StreamsConfig.EXACTLY_ONCE_V2.equals(config.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
-                && config.getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG) == 0;
+        // at-least-once restores only what came after its last checkpoint, and trusts what is before it
+        sweeps = StreamsConfig.EXACTLY_ONCE_V2.equals(config.getString(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     }
 
     /** Removes the task directories a run that did not close left (see above), then marks this run; their names. */

@@ -29,9 +29,9 @@ import redis.clients.jedis.JedisPubSub;
 /**
  * Two topology instances started as the image starts them, with the shipped Kafka settings (the run's names aside),
  * events at about 30/s, then kill -9 of one of them, restarted 2 s later by an orchestrator or never coming back:
- * the survivor (or the restarted instance) takes over its executions and every execution stays exact; once more
- * with a standby replica of every store, as the Kubernetes manifests run it. Prints the send→publish waits, which
- * the shipped defaults keep to seconds (Kafka's own 45 s session timeout cost most of a minute).
+ * the survivor (or the restarted instance) takes over its executions and every execution stays exact; the restart
+ * once more with a standby replica of every store, as the Kubernetes manifests run it. Prints the send→publish
+ * waits, which the shipped defaults keep to seconds (Kafka's own 45 s session timeout cost most of a minute).
  */
 @Tag("packaged")
 class FailoverTest {
@@ -52,14 +52,13 @@ class FailoverTest {
     }
 
     @Test
-    void withStandbyReplicasARestartedInstanceHandsItsTasksToTheUpToDateStandby() throws Exception {
-        // what the Kubernetes manifests ship: the restarted instance's local state cannot be trusted under
-        // exactly-once, and the other instance's standby copy takes over instead of a restore from the changelog
+    void withStandbyReplicasARestartedInstanceLosesAndRepeatsNothing() throws Exception {
+        // what the Kubernetes manifests ship: the restarted instance keeps its name, so it gets its own tasks back
+        // (not the standby elsewhere) and restores them from the changelogs, as without standbys
         Measured m = run("failover-standby-", true, Map.of("KAFKA_NUM_STANDBY_REPLICAS", "1"));
         long afterRestart = m.lastStalledPublish() - m.restartedAt();
-        // no goal here: the handover costs a rebalance, which pays only when restoring the store would take longer
-        System.out.printf("standby replicas, restart after %d ms: stalled events flowing again %d ms after the restart%n",
-                DOWN_MILLIS, afterRestart);
+        System.out.printf("standby replicas, restart after %d ms: stalled events flowing again %d ms after the restart (goal: within %d ms, %s)%n",
+                DOWN_MILLIS, afterRestart, RESTART_GOAL_MILLIS, afterRestart <= RESTART_GOAL_MILLIS ? "met" : "MISSED");
     }
 
     @Test

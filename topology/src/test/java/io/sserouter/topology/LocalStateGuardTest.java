@@ -67,13 +67,13 @@ class LocalStateGuardTest {
     }
 
     @Test
-    void withStandbyReplicasNothingGoes() {
+    void withStandbyReplicasTheStateGoesToo() {
         Properties withStandby = properties(StreamsConfig.EXACTLY_ONCE_V2);
         withStandby.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
         new LocalStateGuard(withStandby).beforeStart();
-        // Kafka Streams' own handling then rebalances, and an up-to-date standby takes the task over
-        assertEquals(List.of(), new LocalStateGuard(withStandby).beforeStart());
-        assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
+        // a restarted instance that keeps its name gets its tasks back whether or not a standby holds them elsewhere
+        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(withStandby).beforeStart());
+        assertFalse(Files.exists(appDir.resolve("0_1")));
     }
 
     @Test
