@@ -18,7 +18,8 @@ COPY contract/src contract/src
 COPY config/src config/src
 COPY testkit/src testkit/src
 COPY topology/src topology/src
-RUN mvn -B -q -DskipTests -pl topology -am package
+# -Dexec.skip: the runtime stage makes the class-data archive for the jar where it runs it
+RUN mvn -B -q -DskipTests -Dexec.skip -pl topology -am package
 
 # A glibc-based JRE: RocksDB's native library (the state stores) is built for glibc.
 FROM eclipse-temurin:17-jre

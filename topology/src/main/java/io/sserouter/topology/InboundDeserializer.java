@@ -9,7 +9,11 @@ import io.sserouter.contract.Ids;
 import io.sserouter.contract.Json;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.Month;
 import java.time.OffsetDateTime;
+import java.time.Year;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -145,7 +149,7 @@ final class InboundDeserializer implements Deserializer<Inbound> {
                 return OffsetDateTime.parse(text).toInstant().toString();
             } catch (DateTimeParseException notOffset) {
                 try {
-                    return java.time.LocalDateTime.parse(text).toInstant(java.time.ZoneOffset.UTC).toString();
+                    return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC).toString();
                 } catch (DateTimeParseException unparsable) {
                     return null;
                 }
@@ -173,7 +177,7 @@ final class InboundDeserializer implements Deserializer<Inbound> {
         int minute = digits(text, 14, 2);
         int second = digits(text, 17, 2);
         if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
-                || second < 0 || second > 59 || day > java.time.Month.of(month).length(java.time.Year.isLeap(year))) {
+                || second < 0 || second > 59 || day > Month.of(month).length(Year.isLeap(year))) {
             return false;
         }
         if (length == 20) {

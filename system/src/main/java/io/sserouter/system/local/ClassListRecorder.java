@@ -4,7 +4,6 @@ import io.sserouter.testkit.ChildJvm;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RunEnv;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,12 +11,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Records the class list the topology's class-data archive is made from: the classes the runnable jar loads when it
@@ -52,10 +45,9 @@ public final class ClassListRecorder {
                 first.kill(); // the next start takes the path of a restart after a crash
             }
             List<String> options = List.of("-Xmx384m", "-XX:DumpLoadedClassList=" + recording);
-            try (ChildJvm second = ChildJvm.packaged("topology", jar, options, env, port, log).start();
-                 KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+            try (ChildJvm second = ChildJvm.packaged("topology", jar, options, env, port, log).start()) {
                 second.awaitReady(Duration.ofSeconds(120));
-                producer.send(new ProducerRecord<>(RUN + "execution_events", "malformed", "{not json".getBytes(StandardCharsets.UTF_8)));
+                demo.malformed();
                 Thread.sleep(20_000);
                 int exit = second.terminate(Duration.ofSeconds(60));
                 if (exit != 0 && exit != 143) {
@@ -67,11 +59,5 @@ public final class ClassListRecorder {
         long classes = Files.readAllLines(list).stream().filter(line -> !line.startsWith("#") && !line.startsWith("@")).count();
         System.out.printf("%d classes recorded in %s%n", classes, list);
         System.exit(0); // the broker and Redis stop in shutdown hooks
-    }
-
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 }

@@ -118,6 +118,11 @@ public final class DemoProducer implements AutoCloseable {
         events.incrementAndGet();
     }
 
+    /** A record that is not JSON on the execution topic: the topology dead-letters it with a reason. */
+    public void malformed() {
+        producer.send(new ProducerRecord<>(topicPrefix + "execution_events", "malformed", "{not json".getBytes(StandardCharsets.UTF_8)));
+    }
+
     private void notification() {
         String user = users.get(random.nextInt(users.size()));
         String json = "{\"user_id\":\"" + user + "\",\"event_type\":\"notification\",\"event_id\":\"" + UUID.randomUUID()
