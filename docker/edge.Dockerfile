@@ -1,7 +1,7 @@
 # sse-router edge (Redis to SSE over HTTP). Build from the repository root:
 #   docker build -f docker/edge.Dockerfile -t sse-router-edge .
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 # Every module's pom (Maven reads the whole reactor), then dependencies in a layer of their own so a source
 # change does not download them again; only contract, config, testkit (the tests' kit) and http-edge are compiled.
@@ -20,7 +20,7 @@ COPY testkit/src testkit/src
 COPY http-edge/src http-edge/src
 RUN mvn -B -q -DskipTests -pl http-edge -am package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 sse \
  && useradd --system --uid 10001 --gid sse --home-dir /app --no-create-home --shell /usr/sbin/nologin sse
 WORKDIR /app
@@ -34,5 +34,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["java", "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/app/sse-router-edge.jar", "io.sserouter.config.HealthCheck"]
 # Exec form: java is PID 1 and gets SIGTERM itself, which closes every stream so clients resume elsewhere.
 # The heap follows the container's memory limit; extra flags go in JDK_JAVA_OPTIONS.
-# Parallel GC (short young pauses), small thread stacks and a heap that gives memory back: see the README's edge section.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:+UseParallelGC", "-Xss256k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/sse-router-edge.jar"]
+# Parallel GC (short young pauses), 8-byte object headers, small thread stacks and a heap that gives memory back:
+# see docs/operations.md, "Edge".
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:+UseParallelGC", "-XX:+UseCompactObjectHeaders", "-Xss256k", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/sse-router-edge.jar"]

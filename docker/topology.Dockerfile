@@ -1,7 +1,7 @@
 # sse-router topology (Kafka Streams to Redis). Build from the repository root:
 #   docker build -f docker/topology.Dockerfile -t sse-router-topology .
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
 # Every module's pom (Maven reads the whole reactor), then dependencies in a layer of their own so a source
 # change does not download them again; only contract, config, testkit (the tests' kit) and topology are compiled.
@@ -22,7 +22,7 @@ COPY topology/src topology/src
 RUN mvn -B -q -DskipTests -Dexec.skip -pl topology -am package
 
 # A glibc-based JRE: RocksDB's native library (the state stores) is built for glibc.
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 sse \
  && useradd --system --uid 10001 --gid sse --home-dir /app --no-create-home --shell /usr/sbin/nologin sse \
  && mkdir -p /var/lib/sse-router \
