@@ -70,7 +70,7 @@ public final class TopologyBench {
             if (warmup > 0) { // the first round in a JVM runs cold (JIT, RocksDB, page cache): not a figure to report
                 System.out.printf("== warm-up round (%d events, not reported)%n", warmup);
                 Backlog backlog = backlog(kafka, producer, "w-", partitions, warmup);
-                topology(kafka, redis, producer, backlog, guarantees.get(0), routings.get(0), threads.get(0), partitions, rate, 1, true);
+                topology(kafka, redis, producer, backlog, guarantees.get(0), routings.get(0), threads.get(0), partitions, rate, latencySeconds, true);
             }
             for (String guarantee : guarantees) {
                 for (int t : threads) {
