@@ -8,7 +8,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -110,25 +112,42 @@ public final class Report {
 
     /**
      * The figures for the documentation: each table with the time its CSV was written (a partial run leaves older
-     * tables in place) and the machine's cores, since every figure depends on them. Charts stay in the results
-     * directory, which is not part of the repository.
+     * tables in place) and the machine it was measured on, since every figure depends on it. A section of the page
+     * that no CSV here replaces (measured on another machine, or before its results directory was emptied) is kept
+     * where it was, so one benchmark run does not erase the others' figures. Charts stay in the results directory,
+     * which is not part of the repository.
      */
     static void writeDocsPage(List<Path> csvs, Path page) throws IOException {
-        StringBuilder md = new StringBuilder("# Benchmark figures\n\n");
-        if (csvs.isEmpty()) {
-            Files.createDirectories(page.toAbsolutePath().getParent());
-            Files.writeString(page, md.append("No results yet: `bench/run` writes them here (see [benchmarks.md](../benchmarks.md)).\n"));
-            return;
-        }
-        md.append("Written by `bench/run` on ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" on a machine with ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores").append(cpuModel()).append(", Java ")
-                .append(System.getProperty("java.version")).append(". Every run rewrites this page; what each figure means is in ")
-                .append("[benchmarks.md](../benchmarks.md). The load generator, the broker, Redis and the server under test share ")
-                .append("the machine, so figures from machines with other core counts are not comparable.\n");
+        Map<String, String> measured = new LinkedHashMap<>();
+        String machine = Runtime.getRuntime().availableProcessors() + " cores" + cpuModel() + ", Java " + System.getProperty("java.version");
         for (Path csv : csvs) {
-            md.append("\n## ").append(title(csv)).append("\n\nMeasured ")
-                    .append(Files.getLastModifiedTime(csv).toInstant().truncatedTo(ChronoUnit.SECONDS)).append(" (`")
-                    .append(csv.getFileName()).append("`).\n\n").append(markdown(read(csv)));
+            String title = title(csv);
+            measured.put(title, "## " + title + "\n\nMeasured " + Files.getLastModifiedTime(csv).toInstant().truncatedTo(ChronoUnit.SECONDS)
+                    + " on " + machine + " (`" + csv.getFileName() + "`).\n\n" + markdown(read(csv)));
+        }
+        List<String> sections = new ArrayList<>();
+        if (Files.exists(page)) {
+            for (String earlier : Files.readString(page).split("(?m)^(?=## )")) {
+                if (earlier.startsWith("## ")) {
+                    String title = earlier.substring(3, earlier.indexOf('\n') < 0 ? earlier.length() : earlier.indexOf('\n')).trim();
+                    String now = measured.remove(title);
+                    sections.add(now != null ? now : earlier.stripTrailing() + "\n");
+                }
+            }
+        }
+        sections.addAll(measured.values());
+        StringBuilder md = new StringBuilder("# Benchmark figures\n\n");
+        if (sections.isEmpty()) {
+            md.append("No results yet: `bench/run` writes them here (see [benchmarks.md](../benchmarks.md)).\n");
+        } else {
+            md.append("Written by `bench/run`, last on ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" on a machine with ")
+                    .append(machine).append(". A run rewrites the sections it measured and keeps the others, each with the time it was ")
+                    .append("measured; what each figure means is in [benchmarks.md](../benchmarks.md). The load generator, the broker, ")
+                    .append("Redis and the server under test share the machine, so figures from machines with other core counts are not ")
+                    .append("comparable.\n");
+            for (String section : sections) {
+                md.append('\n').append(section);
+            }
         }
         Files.createDirectories(page.toAbsolutePath().getParent());
         Files.writeString(page, md);
