@@ -129,7 +129,7 @@ public final class Report {
         if (Files.exists(page)) {
             for (String earlier : Files.readString(page).split("(?m)^(?=## )")) {
                 if (earlier.startsWith("## ")) {
-                    String title = earlier.substring(3, earlier.indexOf('\n') < 0 ? earlier.length() : earlier.indexOf('\n')).trim();
+                    String title = earlier.lines().findFirst().orElseThrow().substring(3).trim();
                     String now = measured.remove(title);
                     sections.add(now != null ? now : earlier.stripTrailing() + "\n");
                 }
