@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.sserouter.contract.ControlEvents;
 import io.sserouter.contract.EventTypes;
 import io.sserouter.contract.Ids;
+import io.sserouter.contract.InstantText;
 import io.sserouter.contract.Json;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.Month;
 import java.time.OffsetDateTime;
-import java.time.Year;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -134,7 +133,7 @@ final class InboundDeserializer implements Deserializer<Inbound> {
 
     /** A textual timestamp as {@link Instant#toString()} writes it, or null when it names no instant. */
     static String normalized(String text) {
-        if (isCanonicalInstant(text)) {
+        if (InstantText.isCanonical(text)) {
             return text; // what producers usually send: parsing it only to print it again took 6 % of a stream thread
         }
         return parsed(text);
@@ -155,48 +154,6 @@ final class InboundDeserializer implements Deserializer<Inbound> {
                 }
             }
         }
-    }
-
-    /**
-     * Whether {@code text} is already what {@link Instant#toString()} makes of it: {@code yyyy-MM-ddTHH:mm:ss}, then
-     * no fraction or one of 3, 6 or 9 digits whose last three are not all zero, then {@code Z}; a valid date and time.
-     */
-    static boolean isCanonicalInstant(String text) {
-        int length = text.length();
-        if (length != 20 && length != 24 && length != 27 && length != 30) {
-            return false;
-        }
-        if (text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T' || text.charAt(13) != ':'
-                || text.charAt(16) != ':' || text.charAt(length - 1) != 'Z') {
-            return false;
-        }
-        int year = digits(text, 0, 4);
-        int month = digits(text, 5, 2);
-        int day = digits(text, 8, 2);
-        int hour = digits(text, 11, 2);
-        int minute = digits(text, 14, 2);
-        int second = digits(text, 17, 2);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
-                || second < 0 || second > 59 || day > Month.of(month).length(Year.isLeap(year))) {
-            return false;
-        }
-        if (length == 20) {
-            return true;
-        }
-        return text.charAt(19) == '.' && digits(text, 20, length - 21) >= 0 && digits(text, length - 4, 3) != 0;
-    }
-
-    /** The decimal number of {@code count} digits at {@code from}, or -1 when one is not a digit. */
-    private static int digits(String text, int from, int count) {
-        int value = 0;
-        for (int i = from; i < from + count; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value;
     }
 
     private static String firstLine(String message) {

@@ -1,5 +1,6 @@
 package io.sserouter.edge.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,9 +12,9 @@ import io.sserouter.edge.redis.EventStore.Listener;
 import io.sserouter.edge.sse.Published;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -32,7 +33,7 @@ public final class GlobalFanout implements Fanout {
     private final Map<String, CompletableFuture<Void>> confirmed = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final Thread thread;
-    private volatile JedisPubSub current;
+    private volatile BinaryJedisPubSub current;
     /** Channels whose SUBSCRIBE went out on the current connection (guarded by lock). */
     private Set<String> sent = new java.util.HashSet<>();
     private volatile boolean up;
@@ -60,7 +61,7 @@ public final class GlobalFanout implements Fanout {
                 // in the map before SUBSCRIBE goes out: the confirmation may arrive at once, on the subscriber thread
                 confirmation = new CompletableFuture<>();
                 confirmed.put(channel, confirmation);
-                JedisPubSub pubSub = current;
+                BinaryJedisPubSub pubSub = current;
                 if (pubSub != null && up) {
                     send(pubSub, channel);
                 }
@@ -79,10 +80,10 @@ public final class GlobalFanout implements Fanout {
             listeners.remove(channel);
             confirmed.remove(channel);
             sent.remove(channel);
-            JedisPubSub pubSub = current;
+            BinaryJedisPubSub pubSub = current;
             if (pubSub != null && up) {
                 try {
-                    pubSub.unsubscribe(channel);
+                    pubSub.unsubscribe(bytes(channel));
                 } catch (JedisException e) {
                     LOG.debug("unsubscribe of {} failed; the reconnect drops it: {}", channel, e.getMessage());
                 }
@@ -100,16 +101,18 @@ public final class GlobalFanout implements Fanout {
             // no read timeout: a quiet subscriber connection is normal
             try (Jedis jedis = new Jedis(requireNode(node), redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
                 boolean resync = wasUp;
-                JedisPubSub pubSub = new Subscriber(resync);
+                BinaryJedisPubSub pubSub = new Subscriber(resync);
                 String[] channels;
                 synchronized (lock) {
                     current = pubSub;
                     channels = listeners.keySet().toArray(String[]::new);
                     sent = new java.util.HashSet<>(List.of(channels));
                 }
-                String[] all = new String[channels.length + 1];
-                all[0] = probe;
-                System.arraycopy(channels, 0, all, 1, channels.length);
+                byte[][] all = new byte[channels.length + 1][];
+                all[0] = bytes(probe);
+                for (int i = 0; i < channels.length; i++) {
+                    all[i + 1] = bytes(channels[i]);
+                }
                 backoff = 100;
                 jedis.subscribe(pubSub, all); // blocks until the connection ends
             } catch (RuntimeException e) {
@@ -126,7 +129,8 @@ public final class GlobalFanout implements Fanout {
         }
     }
 
-    private final class Subscriber extends JedisPubSub {
+    /** Messages come as the bytes Redis sent, parsed and framed from them: only the channel's name becomes a String. */
+    private final class Subscriber extends BinaryJedisPubSub {
         private final boolean resync;
 
         Subscriber(boolean resync) {
@@ -134,7 +138,8 @@ public final class GlobalFanout implements Fanout {
         }
 
         @Override
-        public void onSubscribe(String channel, int count) {
+        public void onSubscribe(byte[] name, int count) {
+            String channel = new String(name, StandardCharsets.UTF_8);
             if (probe.equals(channel)) {
                 up = true;
                 subscribeMissing(this);
@@ -151,8 +156,8 @@ public final class GlobalFanout implements Fanout {
         }
 
         @Override
-        public void onMessage(String channel, String message) {
-            Set<Listener> set = listeners.get(channel);
+        public void onMessage(byte[] channel, byte[] message) {
+            Set<Listener> set = listeners.get(new String(channel, StandardCharsets.UTF_8));
             if (set != null && !set.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
                 set.forEach(l -> l.onMessage(published));
@@ -161,7 +166,7 @@ public final class GlobalFanout implements Fanout {
     }
 
     /** Channels added while the connection was being set up. */
-    private void subscribeMissing(JedisPubSub pubSub) {
+    private void subscribeMissing(BinaryJedisPubSub pubSub) {
         synchronized (lock) {
             for (String channel : confirmed.keySet()) {
                 if (!sent.contains(channel)) {
@@ -172,13 +177,17 @@ public final class GlobalFanout implements Fanout {
     }
 
     /** Called with the lock held: it also serialises writes on the subscriber connection. */
-    private void send(JedisPubSub pubSub, String channel) {
+    private void send(BinaryJedisPubSub pubSub, String channel) {
         try {
-            pubSub.subscribe(channel);
+            pubSub.subscribe(bytes(channel));
             sent.add(channel);
         } catch (RuntimeException e) {
             LOG.warn("subscribe of {} deferred to the reconnect: {}", channel, e.toString());
         }
+    }
+
+    private static byte[] bytes(String channel) {
+        return channel.getBytes(StandardCharsets.UTF_8);
     }
 
     private static HostAndPort requireNode(HostAndPort node) {
@@ -199,7 +208,7 @@ public final class GlobalFanout implements Fanout {
     @Override
     public void close() {
         closed = true;
-        JedisPubSub pubSub = current;
+        BinaryJedisPubSub pubSub = current;
         if (pubSub != null) {
             try {
                 pubSub.unsubscribe();

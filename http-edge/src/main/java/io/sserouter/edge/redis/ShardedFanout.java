@@ -3,6 +3,7 @@ package io.sserouter.edge.redis;
 import io.sserouter.config.RedisSettings;
 import io.sserouter.edge.redis.EventStore.Listener;
 import io.sserouter.edge.sse.Published;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisShardedPubSub;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisShardedPubSub;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -106,7 +107,7 @@ public final class ShardedFanout implements Fanout {
             }
             channels.remove(name);
             if (channel.shard != null) {
-                channel.shard.send(s -> s.sunsubscribe(name));
+                channel.shard.send(s -> s.unsubscribe(name));
             }
         }
     }
@@ -122,7 +123,7 @@ public final class ShardedFanout implements Fanout {
         Shard shard = shards.computeIfAbsent(owner, Shard::new);
         channel.shard = shard;
         if (shard.up) {
-            shard.send(s -> s.ssubscribe(channel.name));
+            shard.send(s -> s.subscribe(channel.name));
         } // else: the shard subscribes all of its channels once its connection is up
     }
 
@@ -172,7 +173,7 @@ public final class ShardedFanout implements Fanout {
                 }
                 if (channel.shard != null) {
                     String name = channel.name;
-                    channel.shard.send(s -> s.sunsubscribe(name));
+                    channel.shard.send(s -> s.unsubscribe(name));
                     lost(channel);
                     channel.shard = null;
                 }
@@ -222,7 +223,7 @@ public final class ShardedFanout implements Fanout {
 
         void retire() {
             retired = true;
-            send(JedisShardedPubSub::sunsubscribe);
+            send(s -> s.sunsubscribe());
         }
 
         private void run() {
@@ -237,7 +238,7 @@ public final class ShardedFanout implements Fanout {
                         Subscriber subscriber = new Subscriber(this, probe);
                         current = subscriber;
                         backoff = 100;
-                        subscriber.proceed(jedis.getConnection(), probe); // blocks until the connection ends
+                        subscriber.proceed(jedis.getConnection(), bytes(probe)); // blocks until the connection ends
                     } catch (RuntimeException e) {
                         if (!closed && !retired) {
                             LOG.warn("Redis subscriber connection to {} lost ({}); reconnecting in {} ms", node, e.toString(), backoff);
@@ -278,7 +279,7 @@ public final class ShardedFanout implements Fanout {
                 up = true;
                 for (Channel channel : channels.values()) {
                     if (channel.shard == this) {
-                        send(s -> s.ssubscribe(channel.name));
+                        send(s -> s.subscribe(channel.name));
                     }
                 }
             }
@@ -315,7 +316,8 @@ public final class ShardedFanout implements Fanout {
         }
     }
 
-    private final class Subscriber extends JedisShardedPubSub {
+    /** Messages come as the bytes Redis sent, parsed and framed from them: only the channel's name becomes a String. */
+    private final class Subscriber extends BinaryJedisShardedPubSub {
         private final Shard shard;
         private final String probe;
 
@@ -324,8 +326,17 @@ public final class ShardedFanout implements Fanout {
             this.probe = probe;
         }
 
+        void subscribe(String channel) {
+            ssubscribe(bytes(channel));
+        }
+
+        void unsubscribe(String channel) {
+            sunsubscribe(bytes(channel));
+        }
+
         @Override
-        public void onSSubscribe(String channel, int count) {
+        public void onSSubscribe(byte[] name, int count) {
+            String channel = new String(name, StandardCharsets.UTF_8);
             if (probe.equals(channel)) {
                 shard.connected(this);
             } else {
@@ -334,7 +345,8 @@ public final class ShardedFanout implements Fanout {
         }
 
         @Override
-        public void onSUnsubscribe(String channel, int count) {
+        public void onSUnsubscribe(byte[] name, int count) {
+            String channel = new String(name, StandardCharsets.UTF_8);
             if (probe.equals(channel)) {
                 if (!closed && !shard.retired) {
                     // the probe's slot moved: end this connection; the next one takes a probe this master still serves
@@ -346,13 +358,17 @@ public final class ShardedFanout implements Fanout {
         }
 
         @Override
-        public void onSMessage(String channel, String message) {
-            Channel target = channels.get(channel);
+        public void onSMessage(byte[] channel, byte[] message) {
+            Channel target = channels.get(new String(channel, StandardCharsets.UTF_8));
             if (target != null && !target.listeners.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
                 target.listeners.forEach(l -> l.onMessage(published));
             }
         }
+    }
+
+    private static byte[] bytes(String channel) {
+        return channel.getBytes(StandardCharsets.UTF_8);
     }
 
     private static void sleep(long ms) {

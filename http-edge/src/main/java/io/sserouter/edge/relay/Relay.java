@@ -218,7 +218,7 @@ public abstract class Relay implements EventStore.Listener {
 
     /** Writes one live message ({@code id:} its seq when it has one); only what reached the client counts as delivered. */
     protected final boolean deliver(Published message) {
-        boolean written = message.seq() > 0 ? sink.event(message) : sink.event(null, message.eventType(), message.json());
+        boolean written = message.seq() > 0 ? sink.event(message) : sink.event(null, message);
         if (written) {
             metrics.sent();
             metrics.delivered(message.timestampMillis());
@@ -233,7 +233,7 @@ public abstract class Relay implements EventStore.Listener {
      * stream alone, where {@link #deliver(Published)} writes the channel's shared frame.
      */
     protected final boolean deliver(String id, Published message) {
-        if (sink.event(id, message.eventType(), message.json())) {
+        if (sink.event(id, message)) {
             metrics.sent();
             metrics.delivered(message.timestampMillis());
             return true;

@@ -85,6 +85,11 @@ public final class HttpSseSink implements SseSink {
     }
 
     @Override
+    public boolean event(String id, Published message) {
+        return write(message.frame(id)); // this stream's own frame, copied from the message's bytes
+    }
+
+    @Override
     public boolean comment(String text) {
         return write(SseFrames.comment(text).getBytes(StandardCharsets.UTF_8));
     }

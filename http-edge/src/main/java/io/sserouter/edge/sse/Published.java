@@ -1,16 +1,22 @@
 package io.sserouter.edge.sse;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sserouter.contract.EventTypes;
+import io.sserouter.contract.InstantText;
 import io.sserouter.contract.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 
 /**
  * A message as it arrived from Redis, with the fields the edge routes by, parsed once however many clients get it.
  * It also keeps its SSE frame, encoded once and written to every uncompressed stream of the channel as the same
  * bytes: at fan-out N that is one allocation instead of N, which keeps garbage collections (the latency tail) rare.
+ * A message from pub/sub stays in the bytes Redis sent: it is parsed from them and its frame is copied from them,
+ * never decoded into a String unless a stream needs the text ({@link #json()}).
  */
 public final class Published {
     private final String executionId;
@@ -20,7 +26,11 @@ public final class Published {
     private final String eventType;
     private final boolean closing;
     private final long timestampMillis;
-    private final String json;
+    /** The message as Redis sent it, its envelope from {@code from} on; null when it was read as text. */
+    private final byte[] raw;
+    private final int from;
+    /** The envelope as text: given, or decoded from {@code raw} on first use (racing decoders decode the same). */
+    private volatile String json;
     private volatile byte[] frame;
 
     /**
@@ -29,11 +39,11 @@ public final class Published {
      * @param json             the envelope exactly as published, relayed as the SSE {@code data:}
      */
     public Published(long seq, String eventType, boolean closing, long timestampMillis, String json) {
-        this(null, null, null, seq, eventType, closing, timestampMillis, json);
+        this(null, null, null, seq, eventType, closing, timestampMillis, null, 0, json);
     }
 
     private Published(String executionId, String logId, String prevLogId, long seq, String eventType, boolean closing,
-                      long timestampMillis, String json) {
+                      long timestampMillis, byte[] raw, int from, String json) {
         this.executionId = executionId;
         this.logId = logId;
         this.prevLogId = prevLogId;
@@ -41,6 +51,8 @@ public final class Published {
         this.eventType = eventType;
         this.closing = closing;
         this.timestampMillis = timestampMillis;
+        this.raw = raw;
+        this.from = from;
         this.json = json;
     }
 
@@ -50,6 +62,19 @@ public final class Published {
      * allocated under load. A message of a user's log channel ({@code {id} {prev} {envelope}}) also keeps its log ids.
      * A message that is not a JSON object is relayed as a {@code message} without a seq.
      */
+    public static Published parse(byte[] message) {
+        if (message.length > 0 && message[0] >= '0' && message[0] <= '9') {
+            int first = indexOf(message, ' ', 0);
+            int second = first < 0 ? -1 : indexOf(message, ' ', first + 1);
+            if (second > 0) {
+                return parse(new String(message, 0, first, StandardCharsets.UTF_8),
+                        new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8), message, second + 1, null);
+            }
+        }
+        return parse(null, null, message, 0, null);
+    }
+
+    /** As {@link #parse(byte[])}, for a message already read as text. */
     public static Published parse(String message) {
         if (!message.isEmpty() && message.charAt(0) >= '0' && message.charAt(0) <= '9') {
             int first = message.indexOf(' ');
@@ -63,13 +88,19 @@ public final class Published {
 
     /** An entry of a user's log, read back from Redis: its id, the id of the entry before it, and its envelope. */
     public static Published parse(String logId, String prevLogId, String json) {
+        return parse(logId, prevLogId, null, 0, json);
+    }
+
+    /** Parses {@code raw} from {@code from} on when given, {@code json} otherwise. */
+    private static Published parse(String logId, String prevLogId, byte[] raw, int from, String json) {
         String executionId = null;
         long seq = 0;
         String type = null;
         String timestamp = null;
-        try (JsonParser parser = Json.MAPPER.getFactory().createParser(json)) {
+        JsonFactory factory = Json.MAPPER.getFactory();
+        try (JsonParser parser = raw != null ? factory.createParser(raw, from, raw.length - from) : factory.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return new Published(null, logId, prevLogId, 0, "message", false, 0, json);
+                return new Published(null, logId, prevLogId, 0, "message", false, 0, raw, from, json);
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
@@ -87,10 +118,35 @@ public final class Published {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return new Published(null, logId, prevLogId, 0, "message", false, 0, json);
+            return new Published(null, logId, prevLogId, 0, "message", false, 0, raw, from, json);
         }
         String eventType = type != null ? type : "message";
-        return new Published(executionId, logId, prevLogId, seq, eventType, EventTypes.closes(eventType), millis(timestamp), json);
+        return new Published(executionId, logId, prevLogId, seq, eventType, EventTypes.closes(eventType), millis(timestamp), raw, from, json);
+    }
+
+    /** For the delivery latency metric: the envelope's time as the topology writes it, or any ISO instant; else 0. */
+    private static long millis(String timestamp) {
+        if (timestamp == null) {
+            return 0;
+        }
+        long millis = InstantText.utcMillis(timestamp);
+        if (millis != Long.MIN_VALUE) {
+            return millis;
+        }
+        try {
+            return Instant.parse(timestamp).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            return 0;
+        }
+    }
+
+    private static int indexOf(byte[] bytes, char c, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The execution the event belongs to; null for notifications and broadcasts. */
@@ -125,7 +181,12 @@ public final class Published {
     }
 
     public String json() {
-        return json;
+        String text = json;
+        if (text == null) {
+            text = new String(raw, from, raw.length - from, StandardCharsets.UTF_8);
+            json = text;
+        }
+        return text;
     }
 
     /**
@@ -135,17 +196,18 @@ public final class Published {
     byte[] frame() {
         byte[] bytes = frame;
         if (bytes == null) {
-            bytes = SseFrames.event(logId != null ? logId : String.valueOf(seq), eventType, json).getBytes(StandardCharsets.UTF_8);
+            bytes = frame(logId != null ? logId : String.valueOf(seq));
             frame = bytes;
         }
         return bytes;
     }
 
-    private static long millis(String iso) {
-        try {
-            return iso == null ? 0 : java.time.Instant.parse(iso).toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
-            return 0;
+    /** A frame of its own, under another {@code id:} (a stream whose ids are not the seq), copied from the same bytes. */
+    byte[] frame(String id) {
+        if (raw != null) {
+            return SseFrames.event(id, eventType, raw, from);
         }
+        byte[] text = json.getBytes(StandardCharsets.UTF_8);
+        return SseFrames.event(id, eventType, text, 0);
     }
 }

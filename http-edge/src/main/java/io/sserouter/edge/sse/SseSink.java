@@ -10,6 +10,11 @@ public interface SseSink {
         return event(String.valueOf(message.seq()), message.eventType(), message.json());
     }
 
+    /** Writes one relayed message under its own {@code id} (none when null), as {@code event: type}, {@code data: envelope}. */
+    default boolean event(String id, Published message) {
+        return event(id, message.eventType(), message.json());
+    }
+
     boolean comment(String text);
 
     /** Sets the client's reconnection delay ({@code retry:}). */
