@@ -3,12 +3,14 @@ package io.sserouter.system.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -112,30 +114,41 @@ public final class Report {
 
     /**
      * The figures for the documentation: each table with the time its CSV was written (a partial run leaves older
-     * tables in place) and the machine it was measured on, since every figure depends on it. A section of the page
-     * that no CSV here replaces (measured on another machine, or before its results directory was emptied) is kept
-     * where it was, so one benchmark run does not erase the others' figures. Charts stay in the results directory,
-     * which is not part of the repository.
+     * tables in place) and the machine it was measured on, since every figure depends on it. One section per kind of
+     * table, the latest: a table measured again (the same title but for its time stamp) replaces the earlier one
+     * where it stood, and of several CSVs of one kind in the results directory only the newest is shown. A section
+     * of the page that no CSV here replaces (measured on another machine, or before its results directory was
+     * emptied) is kept, so one benchmark run does not erase the others' figures. Charts stay in the results
+     * directory, which is not part of the repository.
      */
     static void writeDocsPage(List<Path> csvs, Path page) throws IOException {
         Map<String, String> measured = new LinkedHashMap<>();
+        Map<String, FileTime> measuredAt = new HashMap<>();
         String machine = Runtime.getRuntime().availableProcessors() + " cores" + cpuModel() + ", Java " + System.getProperty("java.version");
         for (Path csv : csvs) {
             String title = title(csv);
-            measured.put(title, "## " + title + "\n\nMeasured " + Files.getLastModifiedTime(csv).toInstant().truncatedTo(ChronoUnit.SECONDS)
+            FileTime written = Files.getLastModifiedTime(csv);
+            FileTime newer = measuredAt.get(kind(title));
+            if (newer != null && newer.compareTo(written) > 0) {
+                continue;
+            }
+            measuredAt.put(kind(title), written);
+            measured.put(kind(title), "## " + title + "\n\nMeasured " + written.toInstant().truncatedTo(ChronoUnit.SECONDS)
                     + " on " + machine + " (`" + csv.getFileName() + "`).\n\n" + markdown(read(csv)));
         }
-        List<String> sections = new ArrayList<>();
+        Map<String, String> kept = new LinkedHashMap<>();
         if (Files.exists(page)) {
             for (String earlier : Files.readString(page).split("(?m)^(?=## )")) {
                 if (earlier.startsWith("## ")) {
-                    String title = earlier.lines().findFirst().orElseThrow().substring(3).trim();
-                    String now = measured.remove(title);
-                    sections.add(now != null ? now : earlier.stripTrailing() + "\n");
+                    String kind = kind(earlier.lines().findFirst().orElseThrow().substring(3).trim());
+                    // a kind measured now takes the place of its first section; of several old ones, the last is the newest
+                    kept.put(kind, measured.containsKey(kind) ? measured.get(kind) : earlier.stripTrailing() + "\n");
                 }
             }
         }
-        sections.addAll(measured.values());
+        kept.keySet().forEach(measured::remove);
+        kept.putAll(measured);
+        List<String> sections = new ArrayList<>(kept.values());
         StringBuilder md = new StringBuilder("# Benchmark figures\n\n");
         if (sections.isEmpty()) {
             md.append("No results yet: `bench/run` writes them here (see [benchmarks.md](../benchmarks.md)).\n");
@@ -170,6 +183,11 @@ public final class Report {
             }
         }
         return "9" + name;
+    }
+
+    /** A section's title without the time stamp a timestamped CSV gives it: what a later run of the same table replaces. */
+    static String kind(String title) {
+        return title.replaceAll("(, |-)\\d{8}T\\d{6}Z$", "");
     }
 
     private static String title(Path csv) {

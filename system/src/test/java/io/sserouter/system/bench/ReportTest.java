@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +60,47 @@ class ReportTest {
                 "a section new to the page follows the others: " + written);
         assertTrue(written.contains(" cores") && written.contains("Java " + System.getProperty("java.version") + " (`edge-vs-nchan.csv`)"),
                 "a measured section names its machine: " + written);
+    }
+
+    @Test
+    void eachKindOfTableAppearsOnceWithItsLatestFigures() throws Exception {
+        Path page = dir.resolve("results.md");
+        Files.writeString(page, """
+                # Benchmark figures
+
+                ## topology-20261129T225623Z
+
+                | pipeline | events_per_s |
+                |---|---:|
+                | topology | 1111 |
+
+                ## topology-restore-20261130T061449Z
+
+                | store | seconds |
+                |---|---:|
+                | 20000 | 2.5 |
+
+                ## topology-20261130T231527Z
+
+                | pipeline | events_per_s |
+                |---|---:|
+                | topology | 2222 |
+                """);
+        Path older = dir.resolve("topology-20261201T010000Z.csv");
+        Files.writeString(older, "pipeline,events_per_s\ntopology,3333\n");
+        Files.setLastModifiedTime(older, FileTime.from(Instant.parse("2026-12-01T01:00:00Z")));
+        Path newest = dir.resolve("topology-20261201T020000Z.csv");
+        Files.writeString(newest, "pipeline,events_per_s\ntopology,4444\n");
+        Files.setLastModifiedTime(newest, FileTime.from(Instant.parse("2026-12-01T02:00:00Z")));
+
+        Report.writeDocsPage(List.of(newest, older), page);
+
+        String written = Files.readString(page);
+        List<String> titles = written.lines().filter(l -> l.startsWith("## ")).toList();
+        assertEquals(List.of("## topology-20261201T020000Z", "## topology-restore-20261130T061449Z"), titles,
+                "the newest topology table, where the first stood; another kind kept: " + written);
+        assertTrue(written.contains("| topology | 4,444 |"), written);
+        assertFalse(written.contains("1,111") || written.contains("1111") || written.contains("2222") || written.contains("3,333"), written);
     }
 
     @Test
