@@ -47,7 +47,7 @@ public abstract class Relay implements EventStore.Listener {
         this.store = deps.store();
         this.metrics = deps.metrics();
         this.timers = deps.timers();
-        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), this::failed);
+        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), this::relay, this::failed);
     }
 
     /**
@@ -99,21 +99,31 @@ public abstract class Relay implements EventStore.Listener {
 
     @Override
     public final void onMessage(Published message) {
-        receive(() -> relay(message));
+        if (!tooFarBehind()) {
+            inbox.submit(message); // to relay(message), in order
+        }
     }
 
     /** Queues the step that relays one live message, or ends a stream too far behind. */
     protected final void receive(Runnable step) {
-        if (inbox.full()) {
-            // Too far behind: end it here rather than queue more. The client resumes by Last-Event-ID, and nothing is
-            // held in memory for it meanwhile.
-            if (!closing.get()) {
-                metrics.slowClient();
-                close();
-            }
-            return;
+        if (!tooFarBehind()) {
+            submit(step);
         }
-        submit(step);
+    }
+
+    /**
+     * Too far behind: the stream ends here rather than queue more. The client resumes by Last-Event-ID, and nothing is
+     * held in memory for it meanwhile.
+     */
+    private boolean tooFarBehind() {
+        if (!inbox.full()) {
+            return false;
+        }
+        if (!closing.get()) {
+            metrics.slowClient();
+            close();
+        }
+        return true;
     }
 
     @Override

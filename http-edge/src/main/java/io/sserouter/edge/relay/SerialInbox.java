@@ -1,5 +1,6 @@
 package io.sserouter.edge.relay;
 
+import io.sserouter.edge.sse.Published;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,22 +10,27 @@ import java.util.function.Consumer;
 /**
  * The steps of one client's stream, run one at a time, in order, on the shared writer pool, so a stream needs no
  * thread of its own. Steps submitted before {@link #start(Runnable)} wait for it (messages that arrive while the response
- * is being opened). Bounded: {@link #full()} tells the caller the client is too far behind.
+ * is being opened). Bounded: {@link #full()} tells the caller the client is too far behind. A live message is queued
+ * as itself and handed to the stream's {@code relay}: no step object per message and stream.
  */
 final class SerialInbox {
     private final Executor writers;
     private final int max;
+    private final Consumer<Published> relay;
     private final Consumer<RuntimeException> onFailure;
-    private final ConcurrentLinkedDeque<Runnable> steps = new ConcurrentLinkedDeque<>();
+    /** Runnable steps and Published messages, in order. */
+    private final ConcurrentLinkedDeque<Object> steps = new ConcurrentLinkedDeque<>();
+    private final Runnable drainTask = this::runQueued;
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean started;
     private volatile boolean closed;
 
-    /** {@code onFailure} runs (in order, on the pool) when a step throws. */
-    SerialInbox(Executor writers, int max, Consumer<RuntimeException> onFailure) {
+    /** {@code relay} takes each message, {@code onFailure} runs (in order, on the pool) when a step throws. */
+    SerialInbox(Executor writers, int max, Consumer<Published> relay, Consumer<RuntimeException> onFailure) {
         this.writers = writers;
         this.max = max;
+        this.relay = relay;
         this.onFailure = onFailure;
     }
 
@@ -33,6 +39,15 @@ final class SerialInbox {
     }
 
     void submit(Runnable step) {
+        queue(step);
+    }
+
+    /** Queues a live message for the stream's {@code relay}. */
+    void submit(Published message) {
+        queue(message);
+    }
+
+    private void queue(Object step) {
         if (closed) {
             return;
         }
@@ -59,26 +74,32 @@ final class SerialInbox {
         if (!started || !draining.compareAndSet(false, true)) {
             return;
         }
-        writers.execute(() -> {
-            try {
-                Runnable step;
-                while ((step = steps.poll()) != null) {
-                    queued.decrementAndGet();
-                    if (closed) {
-                        continue;
-                    }
-                    try {
-                        step.run();
-                    } catch (RuntimeException e) {
-                        onFailure.accept(e);
-                    }
+        writers.execute(drainTask);
+    }
+
+    private void runQueued() {
+        try {
+            Object step;
+            while ((step = steps.poll()) != null) {
+                queued.decrementAndGet();
+                if (closed) {
+                    continue;
                 }
-            } finally {
-                draining.set(false);
-                if (!steps.isEmpty()) {
-                    drain();
+                try {
+                    if (step instanceof Published message) {
+                        relay.accept(message);
+                    } else {
+                        ((Runnable) step).run();
+                    }
+                } catch (RuntimeException e) {
+                    onFailure.accept(e);
                 }
             }
-        });
+        } finally {
+            draining.set(false);
+            if (!steps.isEmpty()) {
+                drain();
+            }
+        }
     }
 }
