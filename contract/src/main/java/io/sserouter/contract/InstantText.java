@@ -19,10 +19,8 @@ public final class InstantText {
      */
     public static boolean isCanonical(String text) {
         int length = text.length();
-        if (length != 20 && length != 24 && length != 27 && length != 30) {
-            return false;
-        }
-        return utcMillis(text) != Long.MIN_VALUE && (length == 20 || digits(text, length - 4, 3) != 0);
+        return (length == 20 || length == 24 || length == 27 || length == 30) && valid(text)
+                && (length == 20 || digits(text, length - 4, 3) != 0);
     }
 
     /**
@@ -30,10 +28,27 @@ public final class InstantText {
      * millisecond, as {@link java.time.Instant#toEpochMilli()} does), or {@link Long#MIN_VALUE} for anything else.
      */
     public static long utcMillis(String text) {
+        if (!valid(text)) {
+            return Long.MIN_VALUE;
+        }
+        int fraction = text.length() - 21; // the digits between '.' and 'Z'; -1 without a fraction
+        int millis = 0;
+        if (fraction > 0) {
+            millis = digits(text, 20, Math.min(3, fraction));
+            for (int i = fraction; i < 3; i++) {
+                millis *= 10;
+            }
+        }
+        long days = LocalDate.of(digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2)).toEpochDay();
+        return ((days * 24 + digits(text, 11, 2)) * 60 + digits(text, 14, 2)) * 60_000 + digits(text, 17, 2) * 1_000L + millis;
+    }
+
+    /** {@code yyyy-MM-ddTHH:mm:ss[.f]Z}, 1 to 9 digits of fraction, a valid date and time. */
+    private static boolean valid(String text) {
         int length = text.length();
         if (length < 20 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T' || text.charAt(13) != ':'
                 || text.charAt(16) != ':' || text.charAt(length - 1) != 'Z') {
-            return Long.MIN_VALUE;
+            return false;
         }
         int year = digits(text, 0, 4);
         int month = digits(text, 5, 2);
@@ -43,21 +58,10 @@ public final class InstantText {
         int second = digits(text, 17, 2);
         if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
                 || second < 0 || second > 59 || day > Month.of(month).length(Year.isLeap(year))) {
-            return Long.MIN_VALUE;
+            return false;
         }
-        int millis = 0;
-        if (length > 20) {
-            int fraction = length - 21; // the digits between '.' and 'Z'
-            if (text.charAt(19) != '.' || fraction > 9 || digits(text, 20, fraction) < 0 || fraction < 1) {
-                return Long.MIN_VALUE;
-            }
-            millis = digits(text, 20, Math.min(3, fraction));
-            for (int i = fraction; i < 3; i++) {
-                millis *= 10;
-            }
-        }
-        long seconds = LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3_600 + minute * 60 + second;
-        return seconds * 1_000 + millis;
+        int fraction = length - 21;
+        return length == 20 || (text.charAt(19) == '.' && fraction >= 1 && fraction <= 9 && digits(text, 20, fraction) >= 0);
     }
 
     /** The decimal number of {@code count} digits at {@code from}, or -1 when one is not a digit. */

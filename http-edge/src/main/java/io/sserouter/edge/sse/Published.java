@@ -33,15 +33,6 @@ public final class Published {
     private volatile String json;
     private volatile byte[] frame;
 
-    /**
-     * @param seq              the execution event's seq; 0 for messages without one (notifications, broadcasts)
-     * @param timestampMillis  the event's own time, for the delivery latency metric; 0 when unknown
-     * @param json             the envelope exactly as published, relayed as the SSE {@code data:}
-     */
-    public Published(long seq, String eventType, boolean closing, long timestampMillis, String json) {
-        this(null, null, null, seq, eventType, closing, timestampMillis, null, 0, json);
-    }
-
     private Published(String executionId, String logId, String prevLogId, long seq, String eventType, boolean closing,
                       long timestampMillis, byte[] raw, int from, String json) {
         this.executionId = executionId;
