@@ -85,7 +85,7 @@ public final class EdgeApp implements AutoCloseable {
         metrics.activeConnections(registry::size);
         fanout.listen(settings.redis().keys().streamKick(), new EventStore.Listener() {
             @Override
-            public void onMessage(Published message) {
+            public void onMessage(Published message, boolean mayRelayHere) {
                 registry.evict(message.json());
             }
 

@@ -13,8 +13,12 @@ import java.util.List;
 public interface EventStore {
     /** Receives a channel's messages. */
     interface Listener {
-        /** Called on the subscriber thread: must only hand the message over, never block. */
-        void onMessage(Published message);
+        /**
+         * Called on the subscriber thread, which must never block. {@code mayRelayHere}: the subscriber has time for
+         * this message (no other waits on its connection), so the listener may relay it itself, on this thread, when
+         * that cannot block; otherwise it only hands the message over, and the subscriber reads on.
+         */
+        void onMessage(Published message, boolean mayRelayHere);
 
         /** The subscription was lost and is back: messages may have been missed. */
         void onResync();

@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -99,9 +98,10 @@ public final class GlobalFanout implements Fanout {
             // a cluster relays PUBLISH to every node and Sentinel names the current master: each try may go elsewhere
             HostAndPort node = redis.subscriberNode(attempt++);
             // no read timeout: a quiet subscriber connection is normal
-            try (Jedis jedis = new Jedis(requireNode(node), redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
+            try (SubscriberConnection connection = new SubscriberConnection(requireNode(node),
+                    redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
                 boolean resync = wasUp;
-                BinaryJedisPubSub pubSub = new Subscriber(resync);
+                BinaryJedisPubSub pubSub = new Subscriber(connection, resync);
                 String[] channels;
                 synchronized (lock) {
                     current = pubSub;
@@ -114,7 +114,7 @@ public final class GlobalFanout implements Fanout {
                     all[i + 1] = bytes(channels[i]);
                 }
                 backoff = 100;
-                jedis.subscribe(pubSub, all); // blocks until the connection ends
+                connection.jedis().subscribe(pubSub, all); // blocks until the connection ends
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.warn("Redis subscriber connection lost ({}); reconnecting in {} ms", e.toString(), backoff);
@@ -131,9 +131,11 @@ public final class GlobalFanout implements Fanout {
 
     /** Messages come as the bytes Redis sent, parsed and framed from them: only the channel's name becomes a String. */
     private final class Subscriber extends BinaryJedisPubSub {
+        private final SubscriberConnection connection;
         private final boolean resync;
 
-        Subscriber(boolean resync) {
+        Subscriber(SubscriberConnection connection, boolean resync) {
+            this.connection = connection;
             this.resync = resync;
         }
 
@@ -160,7 +162,7 @@ public final class GlobalFanout implements Fanout {
             Set<Listener> set = listeners.get(new String(channel, StandardCharsets.UTF_8));
             if (set != null && !set.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
-                set.forEach(l -> l.onMessage(published));
+                connection.dispatch(published, set);
             }
         }
     }

@@ -234,11 +234,12 @@ public final class ShardedFanout implements Fanout {
                 if (probe == null) {
                     requestRefresh(0);
                 } else {
-                    try (Jedis jedis = new Jedis(node, redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
-                        Subscriber subscriber = new Subscriber(this, probe);
+                    try (SubscriberConnection connection = new SubscriberConnection(node,
+                            redis.clientConfig("sse-router-edge-fanout", 0).serverDefaultProtocol().build())) {
+                        Subscriber subscriber = new Subscriber(this, connection, probe);
                         current = subscriber;
                         backoff = 100;
-                        subscriber.proceed(jedis.getConnection(), bytes(probe)); // blocks until the connection ends
+                        subscriber.proceed(connection.jedis().getConnection(), bytes(probe)); // blocks until the connection ends
                     } catch (RuntimeException e) {
                         if (!closed && !retired) {
                             LOG.warn("Redis subscriber connection to {} lost ({}); reconnecting in {} ms", node, e.toString(), backoff);
@@ -319,10 +320,12 @@ public final class ShardedFanout implements Fanout {
     /** Messages come as the bytes Redis sent, parsed and framed from them: only the channel's name becomes a String. */
     private final class Subscriber extends BinaryJedisShardedPubSub {
         private final Shard shard;
+        private final SubscriberConnection connection;
         private final String probe;
 
-        Subscriber(Shard shard, String probe) {
+        Subscriber(Shard shard, SubscriberConnection connection, String probe) {
             this.shard = shard;
+            this.connection = connection;
             this.probe = probe;
         }
 
@@ -362,7 +365,7 @@ public final class ShardedFanout implements Fanout {
             Channel target = channels.get(new String(channel, StandardCharsets.UTF_8));
             if (target != null && !target.listeners.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
-                target.listeners.forEach(l -> l.onMessage(published));
+                connection.dispatch(published, target.listeners);
             }
         }
     }

@@ -112,6 +112,15 @@ final class ExecutionCursor {
         }
     }
 
+    /** True when {@code message} is the next to send, or one already sent: relaying it reads nothing from Redis. */
+    boolean relaysWithoutReading(Published message) {
+        return switch (state) {
+            case WAITING -> false; // the first event: the stream starts from the snapshot
+            case LIVE, CLOSING -> message.seq() <= lastSent + 1; // else the log fills the gap first
+            case STARTING, ENDED -> true; // dropped
+        };
+    }
+
     void relay(Published message) {
         if (state == State.WAITING) {
             start(store.snapshot(executionId));

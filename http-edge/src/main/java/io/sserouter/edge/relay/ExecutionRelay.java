@@ -55,6 +55,11 @@ public final class ExecutionRelay extends Relay {
     }
 
     @Override
+    protected boolean relaysWithoutBlocking(Published message) {
+        return cursor.relaysWithoutReading(message);
+    }
+
+    @Override
     protected void resync() {
         cursor.resync();
     }

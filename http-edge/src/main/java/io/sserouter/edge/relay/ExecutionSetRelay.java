@@ -10,7 +10,9 @@ import io.sserouter.edge.sse.Published;
 import io.sserouter.edge.sse.SseSink;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One client's stream of a chosen set of executions, each with its own {@link ExecutionCursor} (the single-execution
@@ -21,6 +23,7 @@ import java.util.List;
  */
 public final class ExecutionSetRelay extends Relay {
     private final List<Member> members;
+    private final Map<String, Member> byExecution = new HashMap<>();
     private int left; // executions that left the set; only touched by the stream's serial steps
 
     /** @param resumeAfter the client's cursor, one position per execution (null entries: nothing seen), or null when fresh */
@@ -31,6 +34,7 @@ public final class ExecutionSetRelay extends Relay {
             all.add(new Member(executionIds.get(i), resumeAfter == null ? null : resumeAfter.get(i), principal, deps));
         }
         this.members = List.copyOf(all);
+        members.forEach(member -> byExecution.put(member.executionId, member));
     }
 
     /** Relays to {@code sink}, each execution starting from its snapshot read after the subscription (null: no event yet). */
@@ -52,9 +56,19 @@ public final class ExecutionSetRelay extends Relay {
         return members.get(index);
     }
 
+    /** A message goes to the cursor of its execution (each channel has its own listener, for its own resync). */
     @Override
     protected void relay(Published message) {
-        // never called: each channel has its own listener, which knows the execution
+        Member member = byExecution.get(message.executionId());
+        if (member != null) {
+            member.cursor.relay(message);
+        }
+    }
+
+    @Override
+    protected boolean relaysWithoutBlocking(Published message) {
+        Member member = byExecution.get(message.executionId());
+        return member == null || member.cursor.relaysWithoutReading(message);
     }
 
     @Override
@@ -92,8 +106,8 @@ public final class ExecutionSetRelay extends Relay {
         }
 
         @Override
-        public void onMessage(Published message) {
-            receive(() -> cursor.relay(message));
+        public void onMessage(Published message, boolean mayRelayHere) {
+            ExecutionSetRelay.this.onMessage(message, mayRelayHere);
         }
 
         @Override

@@ -35,6 +35,11 @@ public final class NotificationRelay extends Relay {
     }
 
     @Override
+    protected boolean relaysWithoutBlocking(Published message) {
+        return true;
+    }
+
+    @Override
     protected void resync() {
         // nothing to replay: notifications are not retained
     }

@@ -47,7 +47,8 @@ public abstract class Relay implements EventStore.Listener {
         this.store = deps.store();
         this.metrics = deps.metrics();
         this.timers = deps.timers();
-        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), this::relay, this::failed);
+        this.inbox = new SerialInbox(deps.writers(), deps.settings().clientQueueMax(), this::relay, this::relaysWithoutBlocking,
+                this::failed);
     }
 
     /**
@@ -73,7 +74,8 @@ public abstract class Relay implements EventStore.Listener {
 
     /**
      * Who receives the messages of the {@code index}-th channel: the stream itself, which relays every channel alike.
-     * A stream that must tell its channels apart gives each its own listener, which hands messages to {@link #receive}.
+     * A stream that must tell its channels apart (a resync concerns one channel) gives each its own listener, which
+     * hands messages on to {@link #onMessage}.
      */
     protected EventStore.Listener listener(int index) {
         return this;
@@ -97,17 +99,16 @@ public abstract class Relay implements EventStore.Listener {
         close();
     }
 
+    /** To {@link #relay}, in order: here when the subscriber has time for it, else on the writer pool. */
     @Override
-    public final void onMessage(Published message) {
-        if (!tooFarBehind()) {
-            inbox.submit(message); // to relay(message), in order
+    public final void onMessage(Published message, boolean mayRelayHere) {
+        if (tooFarBehind()) {
+            return;
         }
-    }
-
-    /** Queues the step that relays one live message, or ends a stream too far behind. */
-    protected final void receive(Runnable step) {
-        if (!tooFarBehind()) {
-            submit(step);
+        if (mayRelayHere) {
+            inbox.relayHere(message);
+        } else {
+            inbox.submit(message);
         }
     }
 
@@ -133,6 +134,14 @@ public abstract class Relay implements EventStore.Listener {
 
     /** One live message, in order, on the inbox. */
     protected abstract void relay(Published message);
+
+    /**
+     * True when {@link #relay} would take {@code message} without reading Redis (the next in order, or one already
+     * sent), so that it may run on the subscriber's thread. Called in the stream's turn, as a step is.
+     */
+    protected boolean relaysWithoutBlocking(Published message) {
+        return false;
+    }
 
     /** The subscription was lost and is back: fill in what may have been missed. */
     protected abstract void resync();

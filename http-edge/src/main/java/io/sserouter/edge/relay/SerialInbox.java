@@ -6,17 +6,22 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The steps of one client's stream, run one at a time, in order, on the shared writer pool, so a stream needs no
  * thread of its own. Steps submitted before {@link #start(Runnable)} wait for it (messages that arrive while the response
  * is being opened). Bounded: {@link #full()} tells the caller the client is too far behind. A live message is queued
  * as itself and handed to the stream's {@code relay}: no step object per message and stream.
+ *
+ * <p>A live message may also be relayed at once on the subscriber's thread ({@link #relayHere}) when the stream is idle:
+ * a hand-off to the pool costs a thread's wake-up per stream and message, more than writing a frame does.
  */
 final class SerialInbox {
     private final Executor writers;
     private final int max;
     private final Consumer<Published> relay;
+    private final Predicate<Published> relaysWithoutBlocking;
     private final Consumer<RuntimeException> onFailure;
     /** Runnable steps and Published messages, in order. */
     private final ConcurrentLinkedDeque<Object> steps = new ConcurrentLinkedDeque<>();
@@ -26,11 +31,16 @@ final class SerialInbox {
     private volatile boolean started;
     private volatile boolean closed;
 
-    /** {@code relay} takes each message, {@code onFailure} runs (in order, on the pool) when a step throws. */
-    SerialInbox(Executor writers, int max, Consumer<Published> relay, Consumer<RuntimeException> onFailure) {
+    /**
+     * {@code relay} takes each message; {@code relaysWithoutBlocking} tells whether it would take one without waiting
+     * for anything (no read of Redis); {@code onFailure} runs, in order, when a step throws.
+     */
+    SerialInbox(Executor writers, int max, Consumer<Published> relay, Predicate<Published> relaysWithoutBlocking,
+                Consumer<RuntimeException> onFailure) {
         this.writers = writers;
         this.max = max;
         this.relay = relay;
+        this.relaysWithoutBlocking = relaysWithoutBlocking;
         this.onFailure = onFailure;
     }
 
@@ -45,6 +55,41 @@ final class SerialInbox {
     /** Queues a live message for the stream's {@code relay}. */
     void submit(Published message) {
         queue(message);
+    }
+
+    /**
+     * Relays a live message on the calling thread when nothing of the stream is queued or running and the relay would
+     * not block; otherwise queues it, as {@link #submit(Published)} does.
+     */
+    void relayHere(Published message) {
+        if (closed) {
+            return;
+        }
+        if (!started || !steps.isEmpty() || !draining.compareAndSet(false, true)) {
+            queue(message);
+            return;
+        }
+        // the stream's turn is ours until draining is cleared, or handed to the pool with the message
+        boolean handedOver = false;
+        try {
+            if (relaysWithoutBlocking.test(message)) {
+                relay.accept(message);
+            } else {
+                steps.add(message);
+                queued.incrementAndGet();
+                writers.execute(drainTask);
+                handedOver = true;
+            }
+        } catch (RuntimeException e) {
+            onFailure.accept(e);
+        } finally {
+            if (!handedOver) {
+                draining.set(false);
+                if (!steps.isEmpty()) {
+                    drain(); // queued meanwhile by another thread, which saw the stream busy
+                }
+            }
+        }
     }
 
     private void queue(Object step) {

@@ -110,6 +110,12 @@ public final class UserRelay extends Relay {
     }
 
     @Override
+    protected boolean relaysWithoutBlocking(Published message) {
+        // an entry that does not follow the position means the log is read first
+        return message.logId() == null || position != null && !UserLogId.parseOrZero(message.prevLogId()).after(position);
+    }
+
+    @Override
     protected void resync() {
         catchUp(null);
     }

@@ -43,7 +43,7 @@ class ShardedFanoutTest {
         final AtomicInteger resyncs = new AtomicInteger();
 
         @Override
-        public void onMessage(Published message) {
+        public void onMessage(Published message, boolean mayRelayHere) {
             messages.add(message.json());
         }
 

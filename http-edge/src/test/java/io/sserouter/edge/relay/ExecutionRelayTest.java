@@ -508,7 +508,7 @@ class ExecutionRelayTest {
                     for (int i = 0; i < settings.clientQueueMax(); i++) {
                         relay.heartbeat();
                     }
-                    Thread subscriber = new Thread(() -> relay.onMessage(Published.parse(FakeTopology.envelope("idle", 1, "pod_running"))));
+                    Thread subscriber = new Thread(() -> relay.onMessage(Published.parse(FakeTopology.envelope("idle", 1, "pod_running")), true));
                     subscriber.start();
                     try {
                         subscriber.join();

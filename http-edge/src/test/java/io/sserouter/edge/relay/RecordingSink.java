@@ -6,12 +6,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Records what a stream wrote; can stall (a client that stopped reading). */
+/**
+ * Records what a stream wrote; can stall (a client that stopped reading). Like the HTTP sink it never blocks the
+ * caller: a stalled client's events wait in its buffer, and once more than {@link #STALLED_BUFFER} wait it is cut off.
+ */
 final class RecordingSink implements SseSink {
     record Event(String id, String event, String data) {
     }
 
+    /** Events a stalled client's buffer holds before the sink gives up on it. */
+    static final int STALLED_BUFFER = 50;
+
     private final List<Event> events = new ArrayList<>();
+    private int buffered;
     private volatile boolean closed;
     private volatile boolean stalled;
     private volatile boolean gone;
@@ -30,12 +37,14 @@ final class RecordingSink implements SseSink {
         if (gone) {
             return false;
         }
-        while (stalled && !closed) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                return false;
+        if (stalled) {
+            synchronized (events) {
+                if (++buffered <= STALLED_BUFFER) {
+                    return !closed;
+                }
             }
+            close(); // the buffer overflows
+            return false;
         }
         synchronized (events) {
             events.add(new Event(id, event, data));
@@ -57,7 +66,6 @@ final class RecordingSink implements SseSink {
     @Override
     public void close() {
         closed = true;
-        stalled = false;
         synchronized (events) {
             events.notifyAll();
         }
