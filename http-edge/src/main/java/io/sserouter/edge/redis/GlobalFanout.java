@@ -82,7 +82,7 @@ public final class GlobalFanout implements Fanout {
             BinaryJedisPubSub pubSub = current;
             if (pubSub != null && up) {
                 try {
-                    pubSub.unsubscribe(bytes(channel));
+                    pubSub.unsubscribe(SubscriberConnection.bytes(channel));
                 } catch (JedisException e) {
                     LOG.debug("unsubscribe of {} failed; the reconnect drops it: {}", channel, e.getMessage());
                 }
@@ -109,9 +109,9 @@ public final class GlobalFanout implements Fanout {
                     sent = new java.util.HashSet<>(List.of(channels));
                 }
                 byte[][] all = new byte[channels.length + 1][];
-                all[0] = bytes(probe);
+                all[0] = SubscriberConnection.bytes(probe);
                 for (int i = 0; i < channels.length; i++) {
-                    all[i + 1] = bytes(channels[i]);
+                    all[i + 1] = SubscriberConnection.bytes(channels[i]);
                 }
                 backoff = 100;
                 connection.jedis().subscribe(pubSub, all); // blocks until the connection ends
@@ -181,16 +181,13 @@ public final class GlobalFanout implements Fanout {
     /** Called with the lock held: it also serialises writes on the subscriber connection. */
     private void send(BinaryJedisPubSub pubSub, String channel) {
         try {
-            pubSub.subscribe(bytes(channel));
+            pubSub.subscribe(SubscriberConnection.bytes(channel));
             sent.add(channel);
         } catch (RuntimeException e) {
             LOG.warn("subscribe of {} deferred to the reconnect: {}", channel, e.toString());
         }
     }
 
-    private static byte[] bytes(String channel) {
-        return channel.getBytes(StandardCharsets.UTF_8);
-    }
 
     private static HostAndPort requireNode(HostAndPort node) {
         if (node == null) {

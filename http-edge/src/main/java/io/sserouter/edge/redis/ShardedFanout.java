@@ -239,7 +239,8 @@ public final class ShardedFanout implements Fanout {
                         Subscriber subscriber = new Subscriber(this, connection, probe);
                         current = subscriber;
                         backoff = 100;
-                        subscriber.proceed(connection.jedis().getConnection(), bytes(probe)); // blocks until the connection ends
+                        // blocks until the connection ends
+                        subscriber.proceed(connection.jedis().getConnection(), SubscriberConnection.bytes(probe));
                     } catch (RuntimeException e) {
                         if (!closed && !retired) {
                             LOG.warn("Redis subscriber connection to {} lost ({}); reconnecting in {} ms", node, e.toString(), backoff);
@@ -330,11 +331,11 @@ public final class ShardedFanout implements Fanout {
         }
 
         void subscribe(String channel) {
-            ssubscribe(bytes(channel));
+            ssubscribe(SubscriberConnection.bytes(channel));
         }
 
         void unsubscribe(String channel) {
-            sunsubscribe(bytes(channel));
+            sunsubscribe(SubscriberConnection.bytes(channel));
         }
 
         @Override
@@ -370,9 +371,6 @@ public final class ShardedFanout implements Fanout {
         }
     }
 
-    private static byte[] bytes(String channel) {
-        return channel.getBytes(StandardCharsets.UTF_8);
-    }
 
     private static void sleep(long ms) {
         try {

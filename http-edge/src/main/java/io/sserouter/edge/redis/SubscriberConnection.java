@@ -4,6 +4,7 @@ import io.sserouter.edge.redis.EventStore.Listener;
 import io.sserouter.edge.sse.Published;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -29,6 +30,11 @@ final class SubscriberConnection implements AutoCloseable {
             socket = created;
             return created;
         }, config);
+    }
+
+    /** A channel's name as the binary subscriber sends it. */
+    static byte[] bytes(String channel) {
+        return channel.getBytes(StandardCharsets.UTF_8);
     }
 
     Jedis jedis() {

@@ -69,26 +69,22 @@ final class SerialInbox {
             queue(message);
             return;
         }
-        // the stream's turn is ours until draining is cleared, or handed to the pool with the message
-        boolean handedOver = false;
+        boolean handled = false; // here; else it reads Redis first, so it waits its turn on the pool
         try {
             if (relaysWithoutBlocking.test(message)) {
+                handled = true;
                 relay.accept(message);
-            } else {
-                steps.add(message);
-                queued.incrementAndGet();
-                writers.execute(drainTask);
-                handedOver = true;
             }
         } catch (RuntimeException e) {
+            handled = true;
             onFailure.accept(e);
         } finally {
-            if (!handedOver) {
-                draining.set(false);
-                if (!steps.isEmpty()) {
-                    drain(); // queued meanwhile by another thread, which saw the stream busy
-                }
-            }
+            draining.set(false);
+        }
+        if (!handled) {
+            queue(message);
+        } else if (!steps.isEmpty()) {
+            drain(); // queued meanwhile by another thread, which saw the stream busy
         }
     }
 
