@@ -2,7 +2,8 @@
 # Java 25 or newer (its images run Temurin 25). Uses JAVA_HOME, or the JDK of the java on PATH, when it is 25 or
 # newer; otherwise the newest JDK 25+ under /usr/lib/jvm; otherwise stops and says what to install.
 jdk_feature() { # the feature release of a JDK: 17 for "17.0.15", 25 for "25.0.3", 1 for "1.8.0", empty if none
-  [[ -x $1/bin/java && -x $1/bin/javac ]] && "$1/bin/java" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'
+  # the line that names the version, not the first: with JAVA_TOOL_OPTIONS set, "Picked up ..." comes before it
+  [[ -x $1/bin/java && -x $1/bin/javac ]] && "$1/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1
 }
 use_jdk() {
   local home feature chosen="" chosen_feature=0 on_path=""
