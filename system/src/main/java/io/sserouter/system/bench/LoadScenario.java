@@ -45,6 +45,7 @@ final class LoadScenario {
         List<Long> idlePids = server.pids();
         long rssIdle = ProcStats.rss(idlePids);
         long pssIdle = ProcStats.pss(idlePids);
+        long threadsIdle = ProcStats.threads(idlePids);
         long heapIdle = server.liveHeap();
         try (SseLoad load = new SseLoad()) {
             long t0 = System.nanoTime();
@@ -58,9 +59,9 @@ final class LoadScenario {
             double rssKb = (ProcStats.rss(pids) - rssIdle) / perConnection;
             double pssKb = (ProcStats.pss(pids) - pssIdle) / perConnection;
             double heapKb = heapIdle < 0 ? Double.NaN : (server.liveHeap() - heapIdle) / perConnection;
-            System.out.printf("   %d of %d connections held (opened in %.1f s, %d refused %s); memory per connection: RSS %.1f KB, PSS %.1f KB%s%n",
+            System.out.printf("   %d of %d connections held (opened in %.1f s, %d refused %s); memory per connection: RSS %.1f KB, PSS %.1f KB%s; threads %d before, %d after%n",
                     held, connections, connectSeconds, load.refused(), load.refusedByStatus(), rssKb, pssKb,
-                    Double.isNaN(heapKb) ? "" : String.format(", live heap after GC %.1f KB", heapKb));
+                    Double.isNaN(heapKb) ? "" : String.format(", live heap after GC %.1f KB", heapKb), threadsIdle, ProcStats.threads(pids));
 
             long[] next = new long[channels];
             Arrays.fill(next, 2); // consecutive seqs per channel, so the edge never sees a gap

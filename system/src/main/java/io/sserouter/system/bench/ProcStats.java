@@ -15,7 +15,7 @@ final class ProcStats {
     static long rss(List<Long> pids) throws IOException {
         long sum = 0;
         for (long pid : pids) {
-            sum += kbField(Path.of("/proc/" + pid + "/status"), "VmRSS:");
+            sum += field(Path.of("/proc/" + pid + "/status"), "VmRSS:");
         }
         return sum << 10;
     }
@@ -24,9 +24,18 @@ final class ProcStats {
     static long pss(List<Long> pids) throws IOException {
         long sum = 0;
         for (long pid : pids) {
-            sum += kbField(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
+            sum += field(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
         }
         return sum << 10;
+    }
+
+    /** Threads of the processes: their stacks are in the RSS, so a pool that grows under load shows there too. */
+    static long threads(List<Long> pids) throws IOException {
+        long sum = 0;
+        for (long pid : pids) {
+            sum += field(Path.of("/proc/" + pid + "/status"), "Threads:");
+        }
+        return sum;
     }
 
     /** utime + stime, in clock ticks (1/100 s). */
@@ -44,7 +53,8 @@ final class ProcStats {
         return sum;
     }
 
-    private static long kbField(Path file, String name) throws IOException {
+    /** A numeric field of a /proc file (its digits), 0 when the process is gone. */
+    private static long field(Path file, String name) throws IOException {
         try {
             for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(name)) {
