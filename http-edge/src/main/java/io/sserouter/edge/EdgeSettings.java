@@ -58,7 +58,7 @@ public record EdgeSettings(
                 env.integer("SSE_CLIENT_QUEUE_MAX", 1_000, 10, 1_000_000),
                 env.number("SSE_CLIENT_BUFFER_BYTES", 1 << 20, 4_096, 1L << 30),
                 env.integer("SSE_WRITER_THREADS", 32, 1, 1_024),
-                env.integer("SSE_HTTP_THREADS", 64, 8, 4_096),
+                env.integer("SSE_HTTP_THREADS", 16, 8, 4_096),
                 env.integer("SSE_GZIP_MAX_STREAMS", 256, 0, 1_000_000),
                 env.integer("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 100_000),
                 env.integer("SSE_MAX_CONNECTIONS_ADMIN", 100, 1, 1_000_000),
