@@ -1,6 +1,5 @@
 package io.sserouter.edge.redis;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,7 +140,7 @@ public final class GlobalFanout implements Fanout {
 
         @Override
         public void onSubscribe(byte[] name, int count) {
-            String channel = new String(name, StandardCharsets.UTF_8);
+            String channel = SubscriberConnection.channel(name);
             if (probe.equals(channel)) {
                 up = true;
                 subscribeMissing(this);
@@ -159,7 +158,7 @@ public final class GlobalFanout implements Fanout {
 
         @Override
         public void onMessage(byte[] channel, byte[] message) {
-            Set<Listener> set = listeners.get(new String(channel, StandardCharsets.UTF_8));
+            Set<Listener> set = listeners.get(SubscriberConnection.channel(channel));
             if (set != null && !set.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
                 connection.dispatch(published, set);
@@ -187,7 +186,6 @@ public final class GlobalFanout implements Fanout {
             LOG.warn("subscribe of {} deferred to the reconnect: {}", channel, e.toString());
         }
     }
-
 
     private static HostAndPort requireNode(HostAndPort node) {
         if (node == null) {

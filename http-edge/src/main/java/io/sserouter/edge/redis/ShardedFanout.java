@@ -3,7 +3,6 @@ package io.sserouter.edge.redis;
 import io.sserouter.config.RedisSettings;
 import io.sserouter.edge.redis.EventStore.Listener;
 import io.sserouter.edge.sse.Published;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -340,7 +339,7 @@ public final class ShardedFanout implements Fanout {
 
         @Override
         public void onSSubscribe(byte[] name, int count) {
-            String channel = new String(name, StandardCharsets.UTF_8);
+            String channel = SubscriberConnection.channel(name);
             if (probe.equals(channel)) {
                 shard.connected(this);
             } else {
@@ -350,7 +349,7 @@ public final class ShardedFanout implements Fanout {
 
         @Override
         public void onSUnsubscribe(byte[] name, int count) {
-            String channel = new String(name, StandardCharsets.UTF_8);
+            String channel = SubscriberConnection.channel(name);
             if (probe.equals(channel)) {
                 if (!closed && !shard.retired) {
                     // the probe's slot moved: end this connection; the next one takes a probe this master still serves
@@ -363,14 +362,13 @@ public final class ShardedFanout implements Fanout {
 
         @Override
         public void onSMessage(byte[] channel, byte[] message) {
-            Channel target = channels.get(new String(channel, StandardCharsets.UTF_8));
+            Channel target = channels.get(SubscriberConnection.channel(channel));
             if (target != null && !target.listeners.isEmpty()) {
                 Published published = Published.parse(message); // once per message, not once per client
                 connection.dispatch(published, target.listeners);
             }
         }
     }
-
 
     private static void sleep(long ms) {
         try {

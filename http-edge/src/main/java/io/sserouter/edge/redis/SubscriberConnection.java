@@ -37,6 +37,11 @@ final class SubscriberConnection implements AutoCloseable {
         return channel.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A channel's name as Redis sends it back, to look its listeners up by. */
+    static String channel(byte[] name) {
+        return new String(name, StandardCharsets.UTF_8);
+    }
+
     Jedis jedis() {
         return jedis;
     }

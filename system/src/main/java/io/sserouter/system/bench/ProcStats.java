@@ -13,29 +13,17 @@ final class ProcStats {
 
     /** Resident memory, VmRSS, in bytes. Pages shared between processes count once per process. */
     static long rss(List<Long> pids) throws IOException {
-        long sum = 0;
-        for (long pid : pids) {
-            sum += field(Path.of("/proc/" + pid + "/status"), "VmRSS:");
-        }
-        return sum << 10;
+        return sum(pids, "status", "VmRSS:") << 10;
     }
 
     /** Proportional set size in bytes: shared pages split among the processes sharing them, so the sum is honest. */
     static long pss(List<Long> pids) throws IOException {
-        long sum = 0;
-        for (long pid : pids) {
-            sum += field(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
-        }
-        return sum << 10;
+        return sum(pids, "smaps_rollup", "Pss:") << 10;
     }
 
     /** Threads of the processes: their stacks are in the RSS, so a pool that grows under load shows there too. */
     static long threads(List<Long> pids) throws IOException {
-        long sum = 0;
-        for (long pid : pids) {
-            sum += field(Path.of("/proc/" + pid + "/status"), "Threads:");
-        }
-        return sum;
+        return sum(pids, "status", "Threads:");
     }
 
     /** utime + stime, in clock ticks (1/100 s). */
@@ -49,6 +37,15 @@ final class ProcStats {
             } catch (NoSuchFileException gone) {
                 // a process that ended takes its ticks with it
             }
+        }
+        return sum;
+    }
+
+    /** A numeric field of each process's /proc/<pid>/{@code file}, summed. */
+    private static long sum(List<Long> pids, String file, String name) throws IOException {
+        long sum = 0;
+        for (long pid : pids) {
+            sum += field(Path.of("/proc/" + pid + "/" + file), name);
         }
         return sum;
     }
