@@ -48,6 +48,11 @@ final class SerialInbox {
         return queued.get() >= max;
     }
 
+    /** Nothing of the stream is queued or running: the next live message would be relayed on the caller's thread. */
+    boolean idle() {
+        return started && steps.isEmpty() && !draining.get();
+    }
+
     void submit(Runnable step) {
         queue(step);
     }

@@ -71,11 +71,20 @@ class SerialInboxTest {
         assertEquals(count, relayed.size(), "messages relayed");
     }
 
+    /** Waits for the stream's queued and running steps to finish, whichever thread runs them. */
+    private static void awaitIdle(SerialInbox inbox) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!inbox.idle() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(inbox.idle(), "the stream went idle");
+    }
+
     @Test
     void anIdleStreamRelaysAMessageOnTheSubscribersThreadAndOneThatMustReadOnThePool() throws Exception {
         SerialInbox inbox = inbox(message -> message.seq() != 2); // seq 2 stands for a gap: the log is read first
         inbox.start(() -> { });
-        Thread.sleep(50); // the first step is done
+        awaitIdle(inbox);
         inbox.relayHere(message(1));
         assertEquals(List.of(1L), relayed, "relayed before relayHere returned");
         assertSame(Thread.currentThread(), ranOn.get(0));
@@ -124,6 +133,9 @@ class SerialInboxTest {
         // some messages would block (every seventh), and other threads queue steps (heartbeats) all the while
         SerialInbox inbox = inbox(message -> message.seq() % 7 != 0);
         inbox.start(() -> { });
+        awaitIdle(inbox);
+        inbox.relayHere(message(1));
+        assertSame(Thread.currentThread(), ranOn.get(0), "an idle stream relays on the subscriber's thread");
         int count = 20_000;
         AtomicBoolean done = new AtomicBoolean();
         AtomicInteger heartbeats = new AtomicInteger();
@@ -134,7 +146,7 @@ class SerialInboxTest {
             }
         });
         other.start();
-        for (long seq = 1; seq <= count; seq++) {
+        for (long seq = 2; seq <= count; seq++) {
             inbox.relayHere(message(seq));
         }
         done.set(true);
@@ -145,7 +157,10 @@ class SerialInboxTest {
         }
         assertEquals(0, overlaps.get(), "two steps of the stream ran at once");
         assertTrue(heartbeats.get() > 0);
-        assertTrue(ranOn.contains(Thread.currentThread()), "some messages were relayed on the subscriber's thread");
         assertFalse(ranOn.stream().allMatch(t -> t == Thread.currentThread()), "some went to the pool");
+
+        awaitIdle(inbox);
+        inbox.relayHere(message(count + 1));
+        assertSame(Thread.currentThread(), ranOn.get(count), "once drained, the stream relays here again");
     }
 }
