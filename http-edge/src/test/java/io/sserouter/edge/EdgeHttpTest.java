@@ -1,6 +1,7 @@
 package io.sserouter.edge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,6 +105,29 @@ class EdgeHttpTest {
             assertTrue(client.awaitEnd(WAIT), "the response ends");
             assertEquals(List.of("2", "3", "4"), client.events().stream().map(SseEvent::id).toList());
         }
+    }
+
+    /**
+     * The frames go to the socket without Jetty's response writer, so their framing is the edge's own: HTTP/1.1 chunks
+     * (even when the client asks to close the connection after the response), an HTTP/1.0 body ended by the close.
+     */
+    @Test
+    void aStreamsBodyIsFramedForTheClientsHttpVersion() throws Exception {
+        topology.writeAll("h30", 4, true);
+        String expected = "retry: 3000\n\n" + LongStream.rangeClosed(2, 4)
+                .mapToObj(seq -> "id: " + seq + "\nevent: " + (seq == 4 ? "result_stored" : "pod_running") + "\ndata: "
+                        + FakeTopology.envelope("h30", seq, seq == 4 ? "result_stored" : "pod_running") + "\n\n")
+                .collect(Collectors.joining());
+        String request = " HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer " + TOKENS.user("alice", Duration.ofHours(1))
+                + "\r\nLast-Event-ID: 1";
+        RawHttp.Response http11 = RawHttp.send(edge.port(), "GET /api/v1/events/executions/h30" + request);
+        assertEquals(200, http11.status());
+        assertEquals("chunked", http11.header("Transfer-Encoding"));
+        assertEquals(expected, http11.body());
+        RawHttp.Response http10 = RawHttp.send(edge.port(), "GET /api/v1/events/executions/h30" + request.replace("HTTP/1.1", "HTTP/1.0"));
+        assertEquals(200, http10.status());
+        assertNull(http10.header("Transfer-Encoding"));
+        assertEquals(expected, http10.body());
     }
 
     @Test

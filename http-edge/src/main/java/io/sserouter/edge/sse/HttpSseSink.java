@@ -1,5 +1,6 @@
 package io.sserouter.edge.sse;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -7,21 +8,32 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IteratingCallback;
 
 /**
- * Writes the SSE wire format to one response of Jetty's core API without ever blocking the caller: frames queue here
- * and go out one write at a time, the next when the connection has taken the last ({@link Response#write} with a
- * callback). A client that stops reading lets its queue grow to {@code maxPendingBytes}, then is disconnected; it
- * resumes by Last-Event-ID.
+ * Writes the SSE wire format to one response without ever blocking the caller: frames queue here and go out one
+ * write at a time, the next when the connection has taken the last. A client that stops reading lets its queue grow
+ * to {@code maxPendingBytes}, then is disconnected; it resumes by Last-Event-ID.
+ *
+ * <p>Jetty writes the response's head (an empty first write through {@link Response#write}) and its end (when
+ * {@code callback} completes: successfully after the last frame on {@link #close()}, as a failure, which closes the
+ * connection, on {@link #abort}). The frames in between go straight to the connection's {@link EndPoint}, in the
+ * body's framing Jetty chose for the head: HTTP/1.1 chunks, or the bare bytes of an HTTP/1.0 body that ends with the
+ * connection. A frame the socket takes at once is written without storing a reference into any of the stream's
+ * long-lived objects: each such store marks a card of the old generation that every young collection must scan again,
+ * and with thousands of streams that scan was most of the collector's pause. Only a frame the socket cannot take at
+ * once, and what queues behind it, goes through the queue and an asynchronous write.
  *
  * <p>Frames are written as they are, without a copy: the bytes of a relayed message are shared by every stream of
  * its channel ({@link Published#frame()}) and never modified. A queue of several frames is joined into one write.
- * The response ends when {@code callback} completes: successfully after the last frame on {@link #close()}, as a
- * failure (the connection is closed) on {@link #abort}.
  */
 public final class HttpSseSink implements SseSink {
     /** A backlog is written in pieces of at most this size (one frame at least). */
@@ -29,7 +41,12 @@ public final class HttpSseSink implements SseSink {
     /** How long a closing stream's client has to take what is still queued before it is cut off. */
     private static final long CLOSE_WAIT_SECONDS = 5;
 
+    private static final byte[] CRLF = {'\r', '\n'};
+
     private final Response response;
+    /** The connection's socket when the body is HTTP/1.x (always, with the edge's connector), else null: all through Jetty. */
+    private final EndPoint endPoint;
+    private final boolean chunked;
     private final Callback callback;
     private final long maxPendingBytes;
     private final Runnable onOverflow;
@@ -41,15 +58,28 @@ public final class HttpSseSink implements SseSink {
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>(4); // guarded by itself, as are the fields below
     private long pendingBytes;
     private boolean closing;
+    /** A write is in flight: the head's, a frame's on the caller's thread, or {@link #writes}'. Set until the head is out. */
+    private boolean writing = true;
+    /** The write in flight is a caller's own: {@link #writes} must not start one beside it; that caller hands over. */
+    private boolean writingHere;
     private final Writes writes = new Writes();
 
     /**
      * @param callback the request's callback: completing it ends the response
      * @param gzip     the stream's encoder, or null to write frames as they are
      */
-    HttpSseSink(Response response, Callback callback, long maxPendingBytes, Runnable onOverflow, ScheduledExecutorService timers,
-                GzipFrames gzip) {
+    HttpSseSink(Request request, Response response, Callback callback, long maxPendingBytes, Runnable onOverflow,
+                ScheduledExecutorService timers, GzipFrames gzip) {
         this.response = response;
+        HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+        boolean http1 = version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0;
+        this.endPoint = http1 ? request.getConnectionMetaData().getConnection().getEndPoint() : null;
+        this.chunked = version == HttpVersion.HTTP_1_1;
+        if (chunked) {
+            // Chunked even when the client asked to close the connection after the response (Jetty would then end
+            // the body with the connection instead): one framing to write for every HTTP/1.1 stream
+            response.getHeaders().put(HttpHeader.TRANSFER_ENCODING, HttpHeaderValue.CHUNKED.asString());
+        }
         this.callback = callback;
         this.maxPendingBytes = maxPendingBytes;
         this.onOverflow = onOverflow;
@@ -62,6 +92,7 @@ public final class HttpSseSink implements SseSink {
                 }
             });
         }
+        writes.iterate(); // the head, then whatever was queued meanwhile
     }
 
     /** Completes when the response has ended, for whatever reason. */
@@ -94,28 +125,81 @@ public final class HttpSseSink implements SseSink {
         return write(SseFrames.comment(text).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Queues a frame and starts writing it unless a write is in flight; false when the stream has ended. */
+    /**
+     * Writes a frame on the caller's thread when nothing is in flight and the socket takes it all; else queues it
+     * behind what is in flight. False when the stream has ended.
+     */
     private boolean write(byte[] bytes) {
         if (closed.get()) {
             return false;
         }
-        boolean overflow;
+        boolean overflow = false;
+        boolean queuedBehindCaller;
+        byte[] now = null;
         synchronized (pending) {
             if (done.isDone()) {
                 return false;
             }
             byte[] frame = gzip != null ? gzip.encode(bytes) : bytes;
-            pending.add(frame);
-            pendingBytes += frame.length;
-            overflow = pendingBytes > maxPendingBytes;
+            if (frame.length == 0) {
+                return true; // as a chunk of its own it would end the body
+            }
+            if (!writing && endPoint != null) {
+                writing = true;
+                writingHere = true;
+                now = frame;
+            } else {
+                pending.add(frame);
+                pendingBytes += frame.length;
+                overflow = pendingBytes > maxPendingBytes;
+            }
+            queuedBehindCaller = now == null && writingHere;
         }
         if (overflow) {
             onOverflow.run();
             abort(new EofException("the client does not read its stream"));
             return false;
         }
+        if (now != null) {
+            ByteBuffer[] buffers = framed(now);
+            try {
+                if (handOver(endPoint.flush(buffers))) {
+                    return !done.isDone();
+                }
+            } catch (IOException e) {
+                abort(e);
+                return false;
+            }
+            writes.carry(buffers); // what the socket did not take, then the queue
+        } else if (queuedBehindCaller) {
+            return true; // the caller writing now hands the queue to the writes when its own is out
+        }
         writes.iterate();
         return !done.isDone();
+    }
+
+    /**
+     * After a write on the caller's thread: true when it was all flushed and nothing is left to write, else the
+     * caller hands what is left to {@link #writes}.
+     */
+    private boolean handOver(boolean flushed) {
+        synchronized (pending) {
+            writingHere = false;
+            if (flushed && pending.isEmpty() && !closing) {
+                writing = false;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** A frame as the body's framing wants it: one chunk of its own, or its bare bytes. */
+    private ByteBuffer[] framed(byte[] frame) {
+        if (!chunked) {
+            return new ByteBuffer[] {ByteBuffer.wrap(frame)};
+        }
+        byte[] size = (Integer.toHexString(frame.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        return new ByteBuffer[] {ByteBuffer.wrap(size), ByteBuffer.wrap(frame), ByteBuffer.wrap(CRLF)};
     }
 
     /**
@@ -127,6 +211,7 @@ public final class HttpSseSink implements SseSink {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        boolean owner;
         synchronized (pending) {
             if (done.isDone()) {
                 return;
@@ -137,8 +222,16 @@ public final class HttpSseSink implements SseSink {
                 pendingBytes += end.length;
             }
             closing = true;
+            if (writing) {
+                owner = false; // what is in flight ends the response after the last frame
+            } else {
+                writing = true;
+                owner = true;
+            }
         }
-        writes.iterate();
+        if (owner) {
+            writes.iterate();
+        }
         if (!done.isDone()) {
             timers.schedule(() -> abort(new EofException("the client did not take the end of its stream")), CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
         }
@@ -194,21 +287,54 @@ public final class HttpSseSink implements SseSink {
     }
 
     /**
-     * One write in flight at most: the next starts when the connection has taken the last, in the thread that learns
-     * it, without recursion however many writes complete at once.
+     * The writes that do not complete on the caller's thread: the head, a frame the socket did not take at once, and
+     * the queue behind them, one write in flight at most; the next starts in the thread that learns the last is out,
+     * without recursion however many writes complete at once. When the queue is empty the caller's thread writes again.
      */
     private final class Writes extends IteratingCallback {
+        private boolean headWritten;
+        /** A frame's buffers the socket has not finished taking; handed over before {@link #iterate()}, under its lock. */
+        private ByteBuffer[] carried;
+
+        void carry(ByteBuffer[] buffers) {
+            for (ByteBuffer buffer : buffers) {
+                if (buffer.hasRemaining()) {
+                    carried = buffers;
+                    return;
+                }
+            }
+        }
+
         @Override
         protected Action process() {
-            byte[] next;
-            synchronized (pending) {
-                if (pending.isEmpty()) {
-                    return closing ? Action.SUCCEEDED : Action.IDLE;
-                }
-                next = pending.size() == 1 ? pending.poll() : joinPending();
-                pendingBytes -= next.length;
+            if (!headWritten) {
+                headWritten = true;
+                // Empty: the head alone, so that no chunk of Jetty's is open when the frames' own chunks follow
+                response.write(false, ByteBuffer.allocate(0), this);
+                return Action.SCHEDULED;
             }
-            response.write(false, ByteBuffer.wrap(next), this);
+            ByteBuffer[] buffers = carried;
+            carried = null;
+            if (buffers == null) {
+                byte[] next;
+                synchronized (pending) {
+                    if (pending.isEmpty()) {
+                        if (closing) {
+                            return Action.SUCCEEDED;
+                        }
+                        writing = false;
+                        return Action.IDLE;
+                    }
+                    next = pending.size() == 1 ? pending.poll() : joinPending();
+                    pendingBytes -= next.length;
+                }
+                if (endPoint == null) {
+                    response.write(false, ByteBuffer.wrap(next), this);
+                    return Action.SCHEDULED;
+                }
+                buffers = framed(next);
+            }
+            endPoint.write(this, buffers);
             return Action.SCHEDULED;
         }
 

@@ -41,7 +41,7 @@ public final class SseResponses {
             headers.put(HttpHeader.CONTENT_ENCODING, "gzip");
             gzip = new GzipFrames();
         }
-        HttpSseSink sink = new HttpSseSink(response, callback, settings.clientBufferBytes(), metrics::slowClient, timers, gzip);
+        HttpSseSink sink = new HttpSseSink(request, response, callback, settings.clientBufferBytes(), metrics::slowClient, timers, gzip);
         if (gzip != null) {
             sink.done().whenComplete((ok, error) -> gzipStreams.release());
         }
