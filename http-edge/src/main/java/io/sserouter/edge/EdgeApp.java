@@ -41,6 +41,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
@@ -119,14 +120,17 @@ public final class EdgeApp implements AutoCloseable {
             HttpLimits.configure(cfg, settings.maxHeaderBytes());
             Routes.configure(cfg, status, eventLog, executions, () -> fanout.up() && !shutdown.draining(), meters);
         });
+        // Each stream gets its ping once per heartbeat, one slice of the streams about every second
         long beat = settings.heartbeat().toMillis();
+        int slices = (int) Math.max(1, Math.min(beat / 1_000, 60));
+        AtomicLong ticks = new AtomicLong();
         timers.scheduleAtFixedRate(() -> {
             try {
-                registry.heartbeat();
+                registry.heartbeat((int) (ticks.getAndIncrement() % slices), slices);
             } catch (RuntimeException e) {
                 LOG.warn("Heartbeat round failed: {}", e.toString());
             }
-        }, beat, beat, TimeUnit.MILLISECONDS);
+        }, beat / slices, beat / slices, TimeUnit.MILLISECONDS);
         awaitSubscriber(SUBSCRIBER_WAIT);
         http.start();
         LOG.info("sse-router edge listening on :{}", http.port());

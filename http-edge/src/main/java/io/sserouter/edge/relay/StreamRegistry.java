@@ -37,12 +37,15 @@ public final class StreamRegistry {
     /** A registered stream, from its slot to the end of its response. */
     public final class Registration {
         private final String id;
+        /** The order it was registered in, which spreads the streams evenly over a heartbeat's slices. */
+        private final long number;
         private final Principal principal;
         private final Relay relay;
         private final long opened = System.nanoTime();
 
-        private Registration(String id, Principal principal, Relay relay) {
+        private Registration(String id, long number, Principal principal, Relay relay) {
             this.id = id;
+            this.number = number;
             this.principal = principal;
             this.relay = relay;
         }
@@ -76,9 +79,10 @@ public final class StreamRegistry {
      * and registers it here. When Redis refuses the slot this throws, and nothing stays registered.
      */
     public Registration register(Principal principal, Relay relay) {
-        String id = instance + ":" + counter.incrementAndGet();
+        long number = counter.incrementAndGet();
+        String id = instance + ":" + number;
         limits.open(principal, id);
-        Registration registration = new Registration(id, principal, relay);
+        Registration registration = new Registration(id, number, principal, relay);
         open.put(id, registration);
         return registration;
     }
@@ -91,12 +95,19 @@ public final class StreamRegistry {
         return open.values().stream().map(r -> r.relay).toList();
     }
 
-    /** Heartbeats, and keeps this instance's slots alive in Redis. */
-    public void heartbeat() {
+    /**
+     * Heartbeats one slice of the streams, the {@code slice}-th of {@code slices}, and keeps their slots alive in
+     * Redis. Called for each slice in turn, a heartbeat's round is spread over its interval: all the streams of an
+     * instance at once were a burst of pings through the writer pool, and of slot refreshes through Redis, that held
+     * up the live events of that moment.
+     */
+    public void heartbeat(int slice, int slices) {
         Map<String, String> users = new HashMap<>();
         open.values().forEach(r -> {
-            r.relay.heartbeat();
-            users.put(r.id, r.principal.userId());
+            if (r.number % slices == slice) {
+                r.relay.heartbeat();
+                users.put(r.id, r.principal.userId());
+            }
         });
         limits.refresh(users);
     }

@@ -19,6 +19,7 @@ import io.sserouter.edge.redis.PipelineHealth;
 import io.sserouter.edge.redis.RedisEventStore;
 import io.sserouter.edge.redis.GlobalFanout;
 import io.sserouter.edge.redis.RedisReader;
+import io.sserouter.edge.redis.UserLimits;
 import io.sserouter.edge.sse.Published;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.Tokens;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ClientKillParams;
 
@@ -533,6 +535,45 @@ class ExecutionRelayTest {
         Thread.sleep(100);
         assertEquals(1, waits.size(), "the stream started its wait for a first event");
         assertTrue(waits.get(0).isCancelled(), "the closed stream's wait timer is cancelled, not left to fire");
+    }
+
+    @Test
+    void aHeartbeatRoundPingsAndKeepsAliveOneSliceOfTheStreamsAtATimeAndEveryStreamOnce() throws Exception {
+        try (UnifiedJedis client = settings.redis().pooledClient("test-limits", 2)) {
+            StreamRegistry streams = new StreamRegistry(new UserLimits(client, keys, settings, settings.redis().pubSub()), timers,
+                    new EdgeMetrics(registry));
+            List<RecordingSink> sinks = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                topology.writeAll("beat" + i, 1, false);
+                RecordingSink sink = new RecordingSink();
+                ExecutionRelay relay = relay("beat" + i, null, sink);
+                sink.await(1, WAIT);
+                streams.register(new Principal("beater" + i, false, Instant.now().plusSeconds(3600)), relay);
+                sinks.add(sink);
+            }
+            for (int slice = 0; slice < 3; slice++) {
+                List<Double> deadlines = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    deadlines.add(client.zrangeWithScores(keys.streamSlotDeadlines("beater" + i), 0, -1).get(0).getScore());
+                }
+                List<Integer> pingedBefore = sinks.stream().map(RecordingSink::comments).toList();
+                Thread.sleep(5); // a refreshed deadline is a later one
+                streams.heartbeat(slice, 3);
+                int expected = 2 * (slice + 1);
+                long until = System.nanoTime() + WAIT.toNanos();
+                while (sinks.stream().mapToInt(RecordingSink::comments).sum() < expected && System.nanoTime() < until) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(200); // and no more pings than that
+                assertEquals(expected, sinks.stream().mapToInt(RecordingSink::comments).sum(), "streams pinged after slice " + slice);
+                for (int i = 0; i < 6; i++) {
+                    boolean pinged = sinks.get(i).comments() > pingedBefore.get(i);
+                    double deadline = client.zrangeWithScores(keys.streamSlotDeadlines("beater" + i), 0, -1).get(0).getScore();
+                    assertEquals(pinged, deadline > deadlines.get(i), "stream " + i + ": its slot is kept alive with its ping, slice " + slice);
+                }
+            }
+            assertEquals(List.of(1, 1, 1, 1, 1, 1), sinks.stream().map(RecordingSink::comments).toList(), "one ping each per round");
+        }
     }
 
     private static ExecutionRelay awaitSet(AtomicReference<ExecutionRelay> relay) {

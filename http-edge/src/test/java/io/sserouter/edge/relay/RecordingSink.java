@@ -5,6 +5,7 @@ import io.sserouter.edge.sse.SseSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Records what a stream wrote; can stall (a client that stopped reading). Like the HTTP sink it never blocks the
@@ -18,6 +19,7 @@ final class RecordingSink implements SseSink {
     static final int STALLED_BUFFER = 50;
 
     private final List<Event> events = new ArrayList<>();
+    private final AtomicInteger comments = new AtomicInteger();
     private int buffered;
     private volatile boolean closed;
     private volatile boolean stalled;
@@ -55,6 +57,7 @@ final class RecordingSink implements SseSink {
 
     @Override
     public boolean comment(String text) {
+        comments.incrementAndGet();
         return !closed;
     }
 
@@ -73,6 +76,11 @@ final class RecordingSink implements SseSink {
 
     boolean closed() {
         return closed;
+    }
+
+    /** Comments written (heartbeats). */
+    int comments() {
+        return comments.get();
     }
 
     List<Event> events() {
