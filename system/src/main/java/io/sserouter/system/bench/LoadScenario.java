@@ -49,9 +49,14 @@ final class LoadScenario {
         long heapIdle = server.liveHeap();
         try (SseLoad load = new SseLoad()) {
             long t0 = System.nanoTime();
+            long serverTicks0 = ProcStats.cpuTicks(idlePids);
+            long redisTicks0 = ProcStats.cpuTicks(redisPids);
             load.hold(server.port(), connections, i -> server.subscribeRequest(i, i % channels));
             double connectSeconds = (System.nanoTime() - t0) / 1e9;
             long held = load.live();
+            // what a reconnect storm costs: the server's (and Redis's) CPU time per connection it admitted
+            double openCpuUs = (ProcStats.cpuTicks(server.pids()) - serverTicks0) * 10_000.0 / Math.max(1, held);
+            double openRedisCpuUs = (ProcStats.cpuTicks(redisPids) - redisTicks0) * 10_000.0 / Math.max(1, held);
             server.settle();
             Thread.sleep(1_000);
             List<Long> pids = server.pids();
@@ -59,8 +64,9 @@ final class LoadScenario {
             double rssKb = (ProcStats.rss(pids) - rssIdle) / perConnection;
             double pssKb = (ProcStats.pss(pids) - pssIdle) / perConnection;
             double heapKb = heapIdle < 0 ? Double.NaN : (server.liveHeap() - heapIdle) / perConnection;
-            System.out.printf("   %d of %d connections held (opened in %.1f s, %d refused %s); memory per connection: RSS %.1f KB, PSS %.1f KB%s; threads %d before, %d after%n",
-                    held, connections, connectSeconds, load.refused(), load.refusedByStatus(), rssKb, pssKb,
+            System.out.printf("   %d of %d connections held (opened in %.1f s, %d refused %s, CPU per connection opened %.0f µs, Redis %.0f µs);"
+                            + " memory per connection: RSS %.1f KB, PSS %.1f KB%s; threads %d before, %d after%n",
+                    held, connections, connectSeconds, load.refused(), load.refusedByStatus(), openCpuUs, openRedisCpuUs, rssKb, pssKb,
                     Double.isNaN(heapKb) ? "" : String.format(", live heap after GC %.1f KB", heapKb), threadsIdle, ProcStats.threads(pids));
 
             long[] next = new long[channels];
