@@ -162,15 +162,19 @@ public final class HttpSseSink implements SseSink {
         }
         if (now != null) {
             ByteBuffer[] buffers = framed(now);
+            boolean flushed;
             try {
-                if (handOver(endPoint.flush(buffers))) {
-                    return !done.isDone();
-                }
+                flushed = endPoint.flush(buffers);
             } catch (IOException e) {
                 abort(e);
                 return false;
             }
-            writes.carry(buffers); // what the socket did not take, then the queue
+            if (handOver(flushed)) {
+                return !done.isDone();
+            }
+            if (!flushed) {
+                writes.carry(buffers); // what the socket did not take goes before the queue
+            }
         } else if (queuedBehindCaller) {
             return true; // the caller writing now hands the queue to the writes when its own is out
         }
@@ -297,12 +301,7 @@ public final class HttpSseSink implements SseSink {
         private ByteBuffer[] carried;
 
         void carry(ByteBuffer[] buffers) {
-            for (ByteBuffer buffer : buffers) {
-                if (buffer.hasRemaining()) {
-                    carried = buffers;
-                    return;
-                }
-            }
+            carried = buffers;
         }
 
         @Override

@@ -554,7 +554,7 @@ class ExecutionRelayTest {
             for (int slice = 0; slice < 3; slice++) {
                 List<Double> deadlines = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
-                    deadlines.add(client.zrangeWithScores(keys.streamSlotDeadlines("beater" + i), 0, -1).get(0).getScore());
+                    deadlines.add(slotDeadline(client, "beater" + i));
                 }
                 List<Integer> pingedBefore = sinks.stream().map(RecordingSink::comments).toList();
                 Thread.sleep(5); // a refreshed deadline is a later one
@@ -568,12 +568,16 @@ class ExecutionRelayTest {
                 assertEquals(expected, sinks.stream().mapToInt(RecordingSink::comments).sum(), "streams pinged after slice " + slice);
                 for (int i = 0; i < 6; i++) {
                     boolean pinged = sinks.get(i).comments() > pingedBefore.get(i);
-                    double deadline = client.zrangeWithScores(keys.streamSlotDeadlines("beater" + i), 0, -1).get(0).getScore();
-                    assertEquals(pinged, deadline > deadlines.get(i), "stream " + i + ": its slot is kept alive with its ping, slice " + slice);
+                    assertEquals(pinged, slotDeadline(client, "beater" + i) > deadlines.get(i), "stream " + i + ": its slot is kept alive with its ping, slice " + slice);
                 }
             }
             assertEquals(List.of(1, 1, 1, 1, 1, 1), sinks.stream().map(RecordingSink::comments).toList(), "one ping each per round");
         }
+    }
+
+    /** The deadline of the user's one stream slot. */
+    private double slotDeadline(UnifiedJedis client, String user) {
+        return client.zrangeWithScores(keys.streamSlotDeadlines(user), 0, -1).get(0).getScore();
     }
 
     private static ExecutionRelay awaitSet(AtomicReference<ExecutionRelay> relay) {

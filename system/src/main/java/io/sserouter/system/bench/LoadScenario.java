@@ -49,14 +49,12 @@ final class LoadScenario {
         long heapIdle = server.liveHeap();
         try (SseLoad load = new SseLoad()) {
             long t0 = System.nanoTime();
-            long serverTicks0 = ProcStats.cpuTicks(idlePids);
-            long redisTicks0 = ProcStats.cpuTicks(redisPids);
+            Meter opening = new Meter(server, load);
             load.hold(server.port(), connections, i -> server.subscribeRequest(i, i % channels));
             double connectSeconds = (System.nanoTime() - t0) / 1e9;
             long held = load.live();
             // what a reconnect storm costs: the server's (and Redis's) CPU time per connection it admitted
-            double openCpuUs = (ProcStats.cpuTicks(server.pids()) - serverTicks0) * 10_000.0 / Math.max(1, held);
-            double openRedisCpuUs = (ProcStats.cpuTicks(redisPids) - redisTicks0) * 10_000.0 / Math.max(1, held);
+            Meter.Reading opened = opening.readPer(held);
             server.settle();
             Thread.sleep(1_000);
             List<Long> pids = server.pids();
@@ -66,7 +64,7 @@ final class LoadScenario {
             double heapKb = heapIdle < 0 ? Double.NaN : (server.liveHeap() - heapIdle) / perConnection;
             System.out.printf("   %d of %d connections held (opened in %.1f s, %d refused %s, CPU per connection opened %.0f µs, Redis %.0f µs);"
                             + " memory per connection: RSS %.1f KB, PSS %.1f KB%s; threads %d before, %d after%n",
-                    held, connections, connectSeconds, load.refused(), load.refusedByStatus(), openCpuUs, openRedisCpuUs, rssKb, pssKb,
+                    held, connections, connectSeconds, load.refused(), load.refusedByStatus(), opened.serverCpuUs(), opened.redisCpuUs(), rssKb, pssKb,
                     Double.isNaN(heapKb) ? "" : String.format(", live heap after GC %.1f KB", heapKb), threadsIdle, ProcStats.threads(pids));
 
             long[] next = new long[channels];
@@ -168,10 +166,16 @@ final class LoadScenario {
             this.delivered = load.delivered();
         }
 
+        /** The deliveries since, and the CPU time per delivery. */
         Reading read() throws Exception {
-            long deliveries = Math.max(1, load.delivered() - delivered);
-            return new Reading(deliveries, (ProcStats.cpuTicks(server.pids()) - serverTicks) * 10_000.0 / deliveries,
-                    (ProcStats.cpuTicks(redisPids) - redisTicks) * 10_000.0 / deliveries);
+            return readPer(load.delivered() - delivered);
+        }
+
+        /** The CPU time since, per one of {@code count} things done meanwhile (deliveries, connections opened). */
+        Reading readPer(long count) throws Exception {
+            long n = Math.max(1, count);
+            return new Reading(n, (ProcStats.cpuTicks(server.pids()) - serverTicks) * 10_000.0 / n,
+                    (ProcStats.cpuTicks(redisPids) - redisTicks) * 10_000.0 / n);
         }
     }
 
