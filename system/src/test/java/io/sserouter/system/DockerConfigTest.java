@@ -22,6 +22,7 @@ import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.RedisCluster;
 import io.sserouter.testkit.sse.SseClient;
 import io.sserouter.testkit.sse.SseEvent;
+import io.sserouter.topology.Main;
 import io.sserouter.topology.TopologySettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -394,6 +395,9 @@ class DockerConfigTest {
                 String dump = Dockerfile.all(dockerfile.runtime(), "RUN").stream().filter(r -> r.contains("-Xshare:dump")).findFirst()
                         .orElseThrow(() -> new AssertionError(file + ": the runtime stage makes no class-data archive"));
                 assertTrue(dump.contains(archive) && dump.contains("-cp " + jar), file + ": the archive is made for " + jar + ": " + dump);
+                // the restart tests and benchmarks time the jar with these flags, as the image runs it
+                assertTrue(entrypoint.containsAll(Main.JVM_FLAGS),
+                        file + ": ENTRYPOINT " + entrypoint + " lacks some of " + Main.JVM_FLAGS);
             }
             Dockerfile.execForm(Dockerfile.last(dockerfile.runtime(), "HEALTHCHECK").orElseThrow(() -> new AssertionError(file + " has no HEALTHCHECK")))
                     .orElseThrow(() -> new AssertionError(file + ": HEALTHCHECK must be exec form"));

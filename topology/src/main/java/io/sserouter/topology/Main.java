@@ -2,10 +2,23 @@ package io.sserouter.topology;
 
 import io.sserouter.config.ConfigException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Runs the topology: {@code java -jar sse-router-topology.jar}, configured by environment variables only. */
 public final class Main {
+    /**
+     * JVM flags the image starts the topology with (docker/topology.Dockerfile), besides heap and class-data archive;
+     * the tests and benchmarks that time a restart start the jar with them too. A restarted instance runs its first
+     * seconds in code the JIT compiler sees for the first time, and on a small host the optimising compiler (C2),
+     * busy with methods that are hot only while the instance starts, takes the cores it needs to rejoin and restore.
+     * Ten times HotSpot's invocation and loop thresholds for C2 leave that to the quick compiler (C1) until a method
+     * stays hot: an instance is back at work about half a second sooner (benchmarks.md), and a process that keeps
+     * running still gets C2's code for its steady work.
+     */
+    public static final List<String> JVM_FLAGS = List.of("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
+            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000");
+
     private Main() {
     }
 

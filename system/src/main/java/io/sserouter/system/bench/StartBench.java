@@ -4,6 +4,7 @@ import io.sserouter.testkit.ChildJvm;
 import io.sserouter.testkit.FreePorts;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.topology.Main;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +40,8 @@ public final class StartBench {
         Map<String, String> opts = BenchKit.options(args);
         int rounds = Integer.parseInt(opts.getOrDefault("rounds", "4"));
         int executions = Integer.parseInt(opts.getOrDefault("executions", "2000"));
+        // the image's JIT flags on every start; --image-jit=false leaves HotSpot's defaults
+        List<String> jit = Boolean.parseBoolean(opts.getOrDefault("image-jit", "true")) ? Main.JVM_FLAGS : List.of();
         Path jar = Path.of(opts.getOrDefault("jar", "topology/target/sse-router-topology-all.jar"));
         Path archive = Path.of(jar.toString().replaceAll("\\.jar$", ".jsa"));
         if (!Files.isRegularFile(archive)) {
@@ -56,13 +59,13 @@ public final class StartBench {
             env.put("KAFKA_STATE_DIR", Files.createTempDirectory("sse-start-bench-").toString());
             env.put("SSE_INSTANCE_ID", "start-bench");
             int port = FreePorts.any();
-            ChildJvm running = start(jar, archive, true, env, port, log, starts);
+            ChildJvm running = start(jar, archive, true, jit, env, port, log, starts);
             starts.clear(); // the first start is not a restart: it processes the backlog
             Thread.sleep(10_000);
             for (int i = 0; i < rounds * 2; i++) {
                 Thread.sleep(3_000); // settled in the group, offsets committed
                 running.kill();
-                running = start(jar, archive, i % 2 == 1, env, port, log, starts);
+                running = start(jar, archive, i % 2 == 1, jit, env, port, log, starts);
             }
             running.close();
         }
@@ -70,9 +73,10 @@ public final class StartBench {
         System.exit(0);
     }
 
-    private static ChildJvm start(Path jar, Path archive, boolean withArchive, Map<String, String> env, int port, Path log,
+    private static ChildJvm start(Path jar, Path archive, boolean withArchive, List<String> jit, Map<String, String> env, int port, Path log,
                                   List<Start> starts) throws Exception {
         List<String> options = new ArrayList<>(List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError"));
+        options.addAll(jit);
         if (withArchive) {
             options.add("-XX:SharedArchiveFile=" + archive.toAbsolutePath());
         }
