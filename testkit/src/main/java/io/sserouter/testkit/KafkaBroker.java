@@ -24,13 +24,7 @@ public final class KafkaBroker implements AutoCloseable {
     public static KafkaBroker start() {
         keepTheJvmOnBrokerFailure();
         try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    // the default is an unstable metadata version, which never becomes ready here
-                    .setBootstrapMetadataVersion(MetadataVersion.LATEST_PRODUCTION)
-                    .build())
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes())
                     .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("offsets.topic.num.partitions", "4")
                     .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -54,6 +48,28 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("Kafka broker not ready within " + START_TIMEOUT, e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The node layout, in a new temporary directory. Kafka's test kit also registers a JVM shutdown hook that deletes
+     * that directory, which at exit ran while the broker was still closing (from {@link Infra}'s own hook) and made it
+     * log a warning for every partition it could no longer write. {@link #close} deletes the directory itself, after
+     * the broker stops, so that hook is not registered.
+     */
+    private static synchronized TestKitNodes nodes() {
+        Exit.setShutdownHookAdder((name, hook) -> {
+        });
+        try {
+            return new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    // the default is an unstable metadata version, which never becomes ready here
+                    .setBootstrapMetadataVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .build();
+        } finally {
+            Exit.resetShutdownHookAdder();
         }
     }
 
