@@ -13,7 +13,7 @@ public final class Main {
      * seconds in code the JIT compiler sees for the first time, and on a small host the optimising compiler (C2),
      * busy with methods that are hot only while the instance starts, takes the cores it needs to rejoin and restore.
      * Ten times HotSpot's invocation and loop thresholds for C2 leave that to the quick compiler (C1) until a method
-     * stays hot: an instance is back at work about half a second sooner (benchmarks.md), and a process that keeps
+     * stays hot: an instance is back at work a third to half a second sooner (benchmarks.md), and a process that keeps
      * running still gets C2's code for its steady work.
      */
     public static final List<String> JVM_FLAGS = List.of("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
