@@ -19,9 +19,13 @@ public final class Catalogue {
     public static final String STAMP_EXECUTIONS = "stamp-executions";
     public static final String MERGE_EXECUTIONS = "merge-executions";
     public static final String KEY_BY_EXECUTION = "key-by-execution";
-    /** Direct path: events on their execution's partition, and the others, which are rerouted through 'unified'. */
-    public static final String PLACED = "placed-executions";
-    public static final String MISPLACED = "misplaced-executions";
+    /**
+     * Direct path: the split between events sequenced where they are read and those rerouted through 'unified'
+     * (read on another partition than their execution's, or while their task starts); branch names are prefixed.
+     */
+    public static final String ROUTE_EXECUTIONS = "route-executions-";
+    public static final String WHERE_READ = "where-read";
+    public static final String VIA_UNIFIED = "via-unified";
     public static final String COUNT_REROUTED = "count-rerouted";
     public static final String MERGE_REROUTED = "merge-rerouted";
     public static final String SEQUENCE = "sequence-executions";
@@ -31,6 +35,11 @@ public final class Catalogue {
     public static final String SINK_SYSTEM = "sink-redis-system";
 
     private Catalogue() {
+    }
+
+    /** The topic Kafka Streams names after {@link #UNIFIED}. */
+    public static String unifiedTopic(String applicationId) {
+        return applicationId + "-" + UNIFIED + "-repartition";
     }
 
     public static String sourceName(String topic) {

@@ -50,6 +50,9 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
     /** Per execution, the highest seq Redis acknowledged since its state was last stored. */
     private final Map<String, Long> acknowledged = new HashMap<>();
     private final boolean direct;
+    /** On the direct path, what keeps events in order while this task starts; null on the repartitioned path. */
+    private final DirectHandover handover;
+    private final String unifiedTopic;
     private final EventSink sink;
     /**
      * On the direct path, after a start: per input partition, the last offset whose write may have been sent before
@@ -61,9 +64,11 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, ExecutionState> store;
 
-    ExecutionSequencer(TopologySettings settings, boolean direct, EventSink sink, TopologyMetrics metrics) {
+    ExecutionSequencer(TopologySettings settings, DirectHandover handover, EventSink sink, TopologyMetrics metrics) {
         this.settings = settings;
-        this.direct = direct;
+        this.direct = handover != null;
+        this.handover = handover;
+        this.unifiedTopic = Catalogue.unifiedTopic(settings.applicationId());
         this.sink = sink;
         this.metrics = metrics;
         this.writer = new RedisWriter(Catalogue.STATUS_STORE, sink, settings, metrics);
@@ -92,6 +97,7 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
         context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> writer.flushIfIdle(this::acknowledged));
         context.schedule(settings.evictionInterval(), PunctuationType.WALL_CLOCK_TIME, this::evict);
         if (direct) {
+            handover.started(context.taskId().partition());
             openReplayWindow();
         }
     }
@@ -178,6 +184,9 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
             RecordMetadata input = context.recordMetadata().orElseThrow();
             String partition = input.topic() + "/" + input.partition();
             writer.reached(partition, input.offset());
+            if (event.sourcePartition() == input.partition() && input.topic().equals(unifiedTopic)) {
+                handover.cameBack(input.partition(), id, event.source());
+            }
             if (replayWindow != null) {
                 if (compared.add(id)) {
                     before = catchUp(id, before);

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * puts all of an execution's events on the same partition number of every topic. Task {@code p} then sequences them
  * where they are read. A record found on another partition than its execution's (keyed differently, or a custom
  * partitioner) goes through the same {@code unified} topic, with the same partition count and keyed by execution id,
- * which the same task reads: it still reaches the one sequencer of its execution, and only it.
+ * which the same task reads: it still reaches the one sequencer of its execution, and only it. A task that starts
+ * sends its own partition's events that way too, until what 'unified' held before it is sequenced ({@link DirectHandover}).
  *
  * @param path       the path taken
  * @param partitions partitions of the {@code unified} topic; on the direct path, the source topics' partition count
@@ -88,7 +89,7 @@ public record Routing(Path path, int partitions) {
      */
     static Routing resolve(TopologySettings settings, Admin admin) throws InterruptedException, TimeoutException {
         Routing repartitioned = repartitioned(settings.partitions());
-        String unified = settings.applicationId() + "-" + Catalogue.UNIFIED + "-repartition";
+        String unified = Catalogue.unifiedTopic(settings.applicationId());
         String changelog = settings.applicationId() + "-" + Catalogue.STATUS_STORE + "-changelog";
         String marker = settings.applicationId() + "-" + Catalogue.DIRECT_MARKER;
         try {

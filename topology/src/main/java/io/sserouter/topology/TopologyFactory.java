@@ -9,6 +9,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -26,6 +27,7 @@ import org.apache.kafka.streams.state.Stores;
  * direct path (co-partitioned execution topics, {@link Routing}):
  * execution topics ─► stamp ─► key by execution_id ─┬─ on its execution's partition ───────────────┬─► sequence and write ─► Redis
  *                                                   └─ elsewhere ─► repartition "unified" ─► (same task)┘
+ *   (while a task starts, also events on their own partition take the lower branch: {@link DirectHandover})
  * notification topic ─► stamp ─► outbox ─► Redis (sse:notif:{user})
  * system topic ─► stamp ─► outbox ─► Redis (sse:broadcast + latest per type)
  * </pre>
@@ -67,22 +69,26 @@ public final class TopologyFactory {
                 .withName(Catalogue.UNIFIED)
                 .withNumberOfPartitions(routing.partitions());
         KStream<String, Inbound> sequenced;
+        DirectHandover handover = routing.isDirect() ? new DirectHandover() : null;
         if (routing.isDirect()) {
             // Sequenced in the task that read it when it is on its execution's partition; otherwise through 'unified',
             // keyed by execution id over as many partitions as the sources: the default partitioner then writes it to
             // that partition, and the same sub-topology reads it, so task p is the one sequencer of every execution on
             // p. It is stamped before, so a record sent there twice (at-least-once, after a crash) is a known repeat.
-            KStream<String, Inbound> rerouted = keyed
-                    .filterNot((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.MISPLACED))
-                    .peek((id, event) -> metrics.rerouted(), Named.as(Catalogue.COUNT_REROUTED))
+            // While a task starts, events on their own partition go through 'unified' too (DirectHandover): the
+            // decision is stateful, so it is taken once per record, by a split.
+            Map<String, KStream<String, Inbound>> routes = keyed.split(Named.as(Catalogue.ROUTE_EXECUTIONS))
+                    .branch((id, event) -> routing.placed(id, event.sourcePartition()) && handover.sequenceWhereRead(id, event),
+                            Branched.as(Catalogue.WHERE_READ))
+                    .defaultBranch(Branched.as(Catalogue.VIA_UNIFIED));
+            KStream<String, Inbound> rerouted = routes.get(Catalogue.ROUTE_EXECUTIONS + Catalogue.VIA_UNIFIED)
+                    .peek((id, event) -> metrics.rerouted(routing.placed(id, event.sourcePartition())), Named.as(Catalogue.COUNT_REROUTED))
                     .repartition(unified);
-            sequenced = keyed
-                    .filter((id, event) -> routing.placed(id, event.sourcePartition()), Named.as(Catalogue.PLACED))
-                    .merge(rerouted, Named.as(Catalogue.MERGE_REROUTED));
+            sequenced = routes.get(Catalogue.ROUTE_EXECUTIONS + Catalogue.WHERE_READ).merge(rerouted, Named.as(Catalogue.MERGE_REROUTED));
         } else {
             sequenced = keyed.repartition(unified);
         }
-        sequenced.process(() -> new ExecutionSequencer(settings, routing.isDirect(), sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
+        sequenced.process(() -> new ExecutionSequencer(settings, handover, sink, metrics), Named.as(Catalogue.SEQUENCE), Catalogue.STATUS_STORE);
 
         source(builder, settings.notificationTopic(), InboundDeserializer.Kind.NOTIFICATION, settings)
                 .processValues(StampSource::new, Named.as(Catalogue.STAMP_NOTIFICATIONS))

@@ -19,6 +19,7 @@ public final class TopologyMetrics {
     private final ConcurrentHashMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Counter duplicates;
     private final Counter rerouted;
+    private final Counter handedOver;
     private final Counter resumed;
     private final Counter redisWritten;
     private final Counter redisSkipped;
@@ -36,6 +37,9 @@ public final class TopologyMetrics {
         duplicates = Counter.builder("sse.router.duplicates").description("Repeated events (same event_id or source record) not sequenced again").register(registry);
         rerouted = Counter.builder("sse.router.events.rerouted")
                 .description("Direct path: execution events read on another partition than their execution id's, sent through 'unified'")
+                .register(registry);
+        handedOver = Counter.builder("sse.router.events.handed.over")
+                .description("Direct path: execution events read on their execution's partition but sent through 'unified' behind what was there, while their task started")
                 .register(registry);
         resumed = Counter.builder("sse.router.executions.resumed")
                 .description("Direct path: executions found further on in Redis than in the restored state after a restart, resumed from Redis")
@@ -83,8 +87,9 @@ public final class TopologyMetrics {
         duplicates.increment();
     }
 
-    void rerouted() {
-        rerouted.increment();
+    /** An execution event sent through 'unified' on the direct path: read on its execution's partition while its task started, or elsewhere. */
+    void rerouted(boolean placed) {
+        (placed ? handedOver : rerouted).increment();
     }
 
     void resumedFromRedis() {
@@ -97,6 +102,10 @@ public final class TopologyMetrics {
 
     double reroutedCount() {
         return rerouted.count();
+    }
+
+    double handedOverCount() {
+        return handedOver.count();
     }
 
     void evicted(int count) {

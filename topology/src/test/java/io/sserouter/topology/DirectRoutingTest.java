@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sserouter.contract.Json;
 import io.sserouter.contract.RedisKeys;
+import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.testkit.Infra;
 import io.sserouter.testkit.PubSubRecorder;
 import io.sserouter.testkit.RunEnv;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * The direct path against the real broker and a real Redis: co-partitioned execution topics are sequenced where they
@@ -142,6 +148,66 @@ class DirectRoutingTest {
     }
 
     /**
+     * What 'unified' holds when a task starts on the direct path (left by the repartitioned path before a switch, or
+     * rerouted before a restart) is sequenced before the events the task then reads on its execution's partition,
+     * even when its record times say otherwise: a producer whose clock runs ahead wrote each execution's first event.
+     * Kafka Streams alone would merge by record time and sequence the second event first.
+     */
+    @Test
+    void aStartingTaskSequencesWhatUnifiedHoldsBeforeWhatItReadsWhateverTheRecordTimes() throws Exception {
+        String run = "direct-handover-";
+        Map<String, String> env = RunEnv.of(run);
+        TopologySettings settings = TopologySettings.fromEnv(env);
+        try (TopologyApp app = TopologyApp.start(settings)) {
+            assertTrue(app.routing().isDirect());
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "a first run creates the topics and marks the pool direct");
+        }
+        ExecutionScenario scenario = ExecutionScenario.completed(run);
+        InboundDeserializer parse = new InboundDeserializer(InboundDeserializer.Kind.EXECUTION, settings.maxRecordBytes());
+        int executions = 12;
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
+            for (int e = 0; e < executions; e++) {
+                String id = "h" + e;
+                int partition = Routing.partitionOf(id, PARTITIONS);
+                // event 1, read on another partition by a task that rerouted it, then stopped: unread in 'unified'
+                ExecutionScenario.Event first = scenario.event(id, "user-" + e, 0);
+                Inbound rerouted = parse.deserialize(first.topic(), first.value().getBytes(StandardCharsets.UTF_8))
+                        .stamped(first.topic() + "/" + (partition + 1) % PARTITIONS + "/" + (1000 + e), null);
+                producer.send(new ProducerRecord<>(Catalogue.unifiedTopic(settings.applicationId()), partition, now + 5_000, id,
+                        Json.bytes(rerouted)));
+                // event 2, sent after it to its execution's partition, by a producer whose clock is right
+                ExecutionScenario.Event second = scenario.event(id, "user-" + e, 1);
+                producer.send(new ProducerRecord<>(second.topic(), partition, now, id, second.value().getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+        RedisKeys keys = new RedisKeys(run);
+        try (TopologyApp app = TopologyApp.start(settings);
+             Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
+            assertTrue(app.routing().isDirect());
+            List<String> problems = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            for (int e = 0; e < executions; e++) {
+                String id = "h" + e;
+                List<StreamEntry> log = List.of();
+                while (log.size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    log = redis.xrange(keys.execLog(id), (StreamEntryID) null, (StreamEntryID) null);
+                }
+                List<Integer> order = log.stream().map(entry -> Json.read(entry.getFields().get(RedisKeys.LOG_FIELD),
+                        JsonNode.class).get("data").get("n").asInt()).toList();
+                if (!order.equals(List.of(1, 2))) {
+                    problems.add(id + " logged events " + order);
+                }
+            }
+            assertEquals(List.of(), problems, "each execution's events in the order they reached its partitions, seqs 1 and 2");
+            assertTrue(app.metrics().handedOverCount() >= executions, "every second event went through 'unified': " + app.metrics().handedOverCount());
+            assertEquals(0.0, app.metrics().reroutedCount(), "nothing was read on another partition than its execution's");
+        }
+    }
+
+    /**
      * A pool that ran the repartitioned path with SSE_PARTITIONS other than the execution topics' count keeps it:
      * its state is spread over SSE_PARTITIONS partitions, which the direct path could not read.
      */
@@ -151,7 +217,7 @@ class DirectRoutingTest {
         Map<String, String> env = RunEnv.of(run);
         env.put("SSE_PARTITIONS", "8");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers()))) {
-            List<NewTopic> topics = new java.util.ArrayList<>();
+            List<NewTopic> topics = new ArrayList<>();
             for (String topic : TopologySettings.fromEnv(env).executionTopics()) {
                 topics.add(new NewTopic(topic, PARTITIONS, (short) 1));
             }

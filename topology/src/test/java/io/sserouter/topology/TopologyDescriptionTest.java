@@ -59,7 +59,7 @@ class TopologyDescriptionTest {
         TopologyDescription description = describe(Routing.direct(8));
         Set<String> stores = new TreeSet<>();
         Set<String> expected = new TreeSet<>(OTHER_NODES);
-        expected.addAll(List.of("placed-executions", "misplaced-executions", "count-rerouted", "merge-rerouted"));
+        expected.addAll(List.of("route-executions-", "route-executions-where-read", "route-executions-via-unified", "count-rerouted", "merge-rerouted"));
         assertEquals(expected, nodes(description, stores));
         assertEquals(STORES, stores);
         assertEquals(3, description.subtopologies().size(), "executions (sources, rerouted, sequencing), notifications, system");
