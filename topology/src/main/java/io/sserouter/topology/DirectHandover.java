@@ -11,21 +11,31 @@ import java.util.concurrent.ConcurrentHashMap;
  * the records it has fetched: an event read from its source topic could be sequenced before an earlier one still
  * unread in 'unified'.
  *
- * <p>So a task starts by sending every event of its partition through 'unified' too, behind whatever is there, until
- * the first one it sent comes back: everything that was in 'unified' before it has then been sequenced. From then on
+ * <p>So a task whose partition of 'unified' holds unread records ({@link UnifiedBacklog}) starts by sending every
+ * event of its partition through 'unified' too, behind whatever is there, until the first one it sent comes back: everything that was in 'unified' before it has then been sequenced. From then on
  * an execution's events are sequenced where they are read, except while some of that execution's are still on
  * their way through 'unified' (which lasts one commit under exactly-once): those are followed by the next ones.
- * This costs the first events after a start the repartitioned path's latency, and nothing afterwards.
+ * This costs the events of a start the repartitioned path's latency (and, while a backlog is caught up, its cost per
+ * event, since most executions then have events on their way), and nothing once they are through. Producers that
+ * key every record by execution id never write to 'unified', so their tasks never do it.
  *
  * <p>One per Kafka Streams instance, shared by the routing filter and the sequencer of each task; a partition's
  * entry is used only by the thread running its task, and is replaced when the task (re)starts.
  */
 final class DirectHandover {
     private final Map<Integer, Partition> partitions = new ConcurrentHashMap<>();
+    private final UnifiedBacklog backlog;
 
-    /** The task of {@code partition} starts (or starts again after a failure): back to sending everything through 'unified'. */
+    DirectHandover(UnifiedBacklog backlog) {
+        this.backlog = backlog;
+    }
+
+    /**
+     * The task of {@code partition} starts (or starts again after a failure): it sends its events through 'unified'
+     * until that holds nothing from before, unless it holds nothing unread already.
+     */
     void started(int partition) {
-        partitions.put(partition, new Partition());
+        partitions.put(partition, new Partition(!backlog.mayHoldUnread(partition)));
     }
 
     /**
@@ -50,6 +60,10 @@ final class DirectHandover {
         private String firstSent;
         /** Whether that event came back: everything that was in 'unified' before the task started is sequenced. */
         private boolean drained;
+
+        Partition(boolean drained) {
+            this.drained = drained;
+        }
         /** Per execution, how many of its events this task sent through 'unified' that have not come back yet. */
         private final Map<String, Integer> onTheirWay = new HashMap<>();
 

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.rocksdb.RocksDB;
@@ -35,6 +36,7 @@ public final class TopologyApp implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final HealthServer health;
     private final LocalStateGuard localState;
+    private final UnifiedBacklog backlog;
     private PipelineHeartbeat heartbeat;
     private final CountDownLatch failed = new CountDownLatch(1);
 
@@ -58,7 +60,9 @@ public final class TopologyApp implements AutoCloseable {
         Properties properties = StreamsProperties.of(settings, metrics);
         localState = new LocalStateGuard(properties);
         localState.beforeStart();
-        streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics), properties);
+        backlog = routing.isDirect() ? new UnifiedBacklog(Admin.create(adminConfig(settings)), settings.applicationId(),
+                Catalogue.unifiedTopic(settings.applicationId())) : UnifiedBacklog.NONE;
+        streams = new KafkaStreams(TopologyFactory.build(settings, routing, sink, metrics, backlog), properties);
         // A failed thread is replaced; the outbox makes the records it was processing safe to process again.
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
@@ -80,9 +84,7 @@ public final class TopologyApp implements AutoCloseable {
     private static CompletableFuture<Routing> kafkaMetadata(TopologySettings settings) {
         CompletableFuture<Routing> routing = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
-            Map<String, Object> config = new HashMap<>(settings.kafka());
-            config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-            try (Admin admin = Admin.create(config)) {
+            try (Admin admin = Admin.create(adminConfig(settings))) {
                 if (settings.createTopics()) {
                     TopicCreator.createMissing(settings, admin);
                 }
@@ -94,6 +96,12 @@ public final class TopologyApp implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         return routing;
+    }
+
+    private static Map<String, Object> adminConfig(TopologySettings settings) {
+        Map<String, Object> config = new HashMap<>(settings.kafka());
+        config.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        return config;
     }
 
     public static TopologyApp start(TopologySettings settings) throws Exception {
@@ -147,13 +155,18 @@ public final class TopologyApp implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.close();
         }
-        boolean closed = streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT));
+        // An instance without a stable name never comes back as the same group member: leaving lets the others take
+        // its partitions at once, not after the session timeout. A named one stays, so that its restart takes its
+        // partitions back without a rebalance (static membership).
+        boolean closed = streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(settings.instanceId() == null
+                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
         if (closed) {
             localState.afterCleanClose();
         } else {
             LOG.warn("Kafka Streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
         }
         streamsMetrics.close();
+        backlog.close();
         sink.close();
         LOG.info("sse-router topology {} stopped", settings.applicationId());
     }

@@ -44,7 +44,13 @@ public final class TopologyFactory {
     private TopologyFactory() {
     }
 
+    /** The topology where 'unified' holds nothing unread when a task starts, as in a new TopologyTestDriver. */
     public static Topology build(TopologySettings settings, Routing routing, EventSink sink, TopologyMetrics metrics) {
+        return build(settings, routing, sink, metrics, UnifiedBacklog.NONE);
+    }
+
+    /** The topology; {@code backlog} tells a starting task on the direct path whether 'unified' holds unread records. */
+    static Topology build(TopologySettings settings, Routing routing, EventSink sink, TopologyMetrics metrics, UnifiedBacklog backlog) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<Inbound> internal = JsonSerde.of(Inbound.class);
 
@@ -69,7 +75,7 @@ public final class TopologyFactory {
                 .withName(Catalogue.UNIFIED)
                 .withNumberOfPartitions(routing.partitions());
         KStream<String, Inbound> sequenced;
-        DirectHandover handover = routing.isDirect() ? new DirectHandover() : null;
+        DirectHandover handover = routing.isDirect() ? new DirectHandover(backlog) : null;
         if (routing.isDirect()) {
             // Sequenced in the task that read it when it is on its execution's partition; otherwise through 'unified',
             // keyed by execution id over as many partitions as the sources: the default partitioner then writes it to

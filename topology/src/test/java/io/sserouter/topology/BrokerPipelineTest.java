@@ -258,6 +258,10 @@ class BrokerPipelineTest {
                         assertTrue(b.awaitRunning(Duration.ofSeconds(60)));
                         a.close(); // scale in: the survivor takes every partition over
                         a = null;
+                        // without a stable name it left the group on its way out: the survivor takes over now, not
+                        // after the session timeout (10 s), which would have kept the stopped instance listed
+                        assertEquals(1, groupMembersWithin(TopologySettings.fromEnv(env).applicationId(), 1, Duration.ofSeconds(5)),
+                                "the stopped instance left the group");
                     }
                     Thread.sleep(200);
                 }
@@ -271,6 +275,20 @@ class BrokerPipelineTest {
                 if (b != null) {
                     b.close();
                 }
+            }
+        }
+    }
+
+    /** The group's member count once it is {@code expected}, or when the timeout passes. */
+    private static int groupMembersWithin(String group, int expected, Duration timeout) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Infra.kafka().bootstrapServers()))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                int members = admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().size();
+                if (members == expected || System.nanoTime() > deadline) {
+                    return members;
+                }
+                Thread.sleep(100);
             }
         }
     }
