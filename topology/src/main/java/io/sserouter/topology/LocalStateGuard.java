@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * inside each RocksDB store, which is not for others to read.) Only task directories are removed: the process id
  * file stays, so the restarted instance keeps its transactional ids and fences its dead self at once. Nothing is
  * touched while another process holds the state directory's lock (Kafka Streams holds it while it runs).
+ *
+ * <p>The same goes for the state of a run on the other routing path ({@link Routing}): the two number their tasks
+ * differently, so each task directory would hold another task's stores.
  */
 final class LocalStateGuard {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStateGuard.class);
@@ -38,10 +41,16 @@ final class LocalStateGuard {
     private static final String LOCK_FILE = ".lock";
     private static final String RUNNING_MARK = "sse-router.running";
 
+    /** Which topology layout the state directory's task directories belong to (the routing path's name). */
+    private static final String LAYOUT_MARK = "sse-router.layout";
+
     private final Path appDir;
     private final boolean sweeps;
+    private final String layout;
 
-    LocalStateGuard(Properties streamsProperties) {
+    /** {@code layout}: the routing path this start runs; the two number their tasks differently. */
+    LocalStateGuard(Properties streamsProperties, String layout) {
+        this.layout = layout;
         StreamsConfig config = new StreamsConfig(streamsProperties);
         appDir = Path.of(config.getString(StreamsConfig.STATE_DIR_CONFIG), config.getString(StreamsConfig.APPLICATION_ID_CONFIG));
         // at-least-once restores only what came after its last checkpoint, and trusts what is before it
@@ -58,15 +67,24 @@ final class LocalStateGuard {
                     return List.of(); // in use: Kafka Streams refuses to start, with its own message
                 }
                 List<String> swept = new ArrayList<>();
-                if (sweeps && Files.exists(appDir.resolve(RUNNING_MARK))) {
+                Path layoutMark = appDir.resolve(LAYOUT_MARK);
+                String before = Files.exists(layoutMark) ? Files.readString(layoutMark).strip() : layout;
+                boolean unclosed = sweeps && Files.exists(appDir.resolve(RUNNING_MARK));
+                if (unclosed || !before.equals(layout)) {
                     for (Path task : taskDirectories()) {
                         delete(task);
                         swept.add(task.getFileName().toString());
                     }
                 }
-                if (!swept.isEmpty()) {
+                if (!swept.isEmpty() && unclosed) {
                     LOG.info("Local state of tasks {} left by a stop without close removed; it is restored from the changelogs", swept);
+                } else if (!swept.isEmpty()) {
+                    // Kafka Streams would find each store in a task of another sub-topology, call the task corrupted,
+                    // wipe it and rebalance again, for every task: the same restore, later and with a stack trace each
+                    LOG.info("Local state of tasks {} belongs to the {} path, whose tasks are numbered otherwise; removed, it is restored "
+                            + "from the changelogs", swept, before.toLowerCase(java.util.Locale.ROOT));
                 }
+                Files.writeString(layoutMark, layout + "\n");
                 Files.writeString(appDir.resolve(RUNNING_MARK), "removed after a clean close\n");
                 return swept;
             }

@@ -58,7 +58,7 @@ public final class TopologyApp implements AutoCloseable {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         Properties properties = StreamsProperties.of(settings, metrics);
-        localState = new LocalStateGuard(properties);
+        localState = new LocalStateGuard(properties, routing.path().name());
         localState.beforeStart();
         backlog = routing.isDirect() ? new UnifiedBacklog(Admin.create(adminConfig(settings)), settings.applicationId(),
                 Catalogue.unifiedTopic(settings.applicationId())) : UnifiedBacklog.NONE;

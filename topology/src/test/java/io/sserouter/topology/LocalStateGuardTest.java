@@ -34,35 +34,35 @@ class LocalStateGuardTest {
 
     @Test
     void aRunThatNeverClosedLeavesStateThatIsRemovedAtTheNextStart() {
-        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart();
+        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart();
         // killed: no clean close
 
-        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart());
         assertFalse(Files.exists(appDir.resolve("0_1")));
         assertTrue(Files.exists(appDir.resolve("kafka-streams-process-metadata")), "the process id, and so the transactional ids, stay");
     }
 
     @Test
     void aRunThatClosedCleanlyKeepsItsState() {
-        LocalStateGuard run = new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2));
+        LocalStateGuard run = new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT");
         run.beforeStart();
         run.afterCleanClose();
 
-        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart());
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
 
     @Test
     void stateFromBeforeTheGuardExistedIsKafkaStreamsToJudge() {
         // no mark of a run: an instance upgraded from a release without the guard, or a first start
-        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart());
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
 
     @Test
     void underAtLeastOnceNothingGoes() {
-        new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE)).beforeStart();
-        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE)).beforeStart());
+        new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE), "DIRECT").beforeStart();
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE), "DIRECT").beforeStart());
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
 
@@ -70,18 +70,30 @@ class LocalStateGuardTest {
     void withStandbyReplicasTheStateGoesToo() {
         Properties withStandby = properties(StreamsConfig.EXACTLY_ONCE_V2);
         withStandby.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
-        new LocalStateGuard(withStandby).beforeStart();
+        new LocalStateGuard(withStandby, "DIRECT").beforeStart();
         // a restarted instance that keeps its name gets its tasks back whether or not a standby holds them elsewhere
-        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(withStandby).beforeStart());
+        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(withStandby, "DIRECT").beforeStart());
         assertFalse(Files.exists(appDir.resolve("0_1")));
     }
 
     @Test
+    void aStartOnTheOtherRoutingPathRemovesTheStateOfTheTasksItNumbersOtherwise() {
+        LocalStateGuard run = new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE), "REPARTITION");
+        run.beforeStart();
+        run.afterCleanClose();
+        assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE), "REPARTITION").beforeStart(), "same path");
+
+        assertEquals(List.of("0_1", "1_1"), new LocalStateGuard(properties(StreamsConfig.AT_LEAST_ONCE), "DIRECT").beforeStart());
+        assertFalse(Files.exists(appDir.resolve("0_1")));
+        assertTrue(Files.exists(appDir.resolve("kafka-streams-process-metadata")));
+    }
+
+    @Test
     void aStateDirectoryInUseByAnotherInstanceIsLeftAlone() throws IOException {
-        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart();
+        new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart();
         try (FileChannel channel = FileChannel.open(appDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock held = channel.lock()) {
-            assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2)).beforeStart());
+            assertEquals(List.of(), new LocalStateGuard(properties(StreamsConfig.EXACTLY_ONCE_V2), "DIRECT").beforeStart());
         }
         assertTrue(Files.exists(appDir.resolve("0_1/rocksdb/execution-status/000004.log")));
     }
