@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * unread in 'unified'.
  *
  * <p>So a task whose partition of 'unified' holds unread records ({@link UnifiedBacklog}) starts by sending every
- * event of its partition through 'unified' too, behind whatever is there, until the first one it sent comes back: everything that was in 'unified' before it has then been sequenced. From then on
- * an execution's events are sequenced where they are read, except while some of that execution's are still on
- * their way through 'unified' (which lasts one commit under exactly-once): those are followed by the next ones.
+ * event of its partition through 'unified' too, behind whatever is there, until one it sent comes back: everything
+ * that was in 'unified' before it has then been sequenced. From then on an execution's events are sequenced where
+ * they are read, except while some of that execution's are still on their way through 'unified' (which lasts one
+ * commit under exactly-once): those are followed by the next ones.
  * This costs the events of a start the repartitioned path's latency (and, while a backlog is caught up, its cost per
  * event, since most executions then have events on their way), and nothing once they are through. Producers that
  * key every record by execution id never write to 'unified', so their tasks never do it.
@@ -56,23 +57,28 @@ final class DirectHandover {
     }
 
     private static final class Partition {
-        /** Where the first event this task sent through 'unified' was read; null until it sends one. */
-        private String firstSent;
-        /** Whether that event came back: everything that was in 'unified' before the task started is sequenced. */
+        /**
+         * Per source topic, the offset of the first event this task sent through 'unified'. Anything it reads comes
+         * after what earlier owners committed, and what they sent without committing was aborted, so an event that
+         * comes back from at least that offset is one of this task's: the first one, or a later one if the first was
+         * dropped on the way (a dead letter).
+         */
+        private final Map<String, Long> firstSent = new HashMap<>();
+        /** Whether one of them came back: everything that was in 'unified' before the task started is sequenced. */
         private boolean drained;
+        /** Per execution, how many of its events this task sent through 'unified' that have not come back yet. */
+        private final Map<String, Integer> onTheirWay = new HashMap<>();
 
         Partition(boolean drained) {
             this.drained = drained;
         }
-        /** Per execution, how many of its events this task sent through 'unified' that have not come back yet. */
-        private final Map<String, Integer> onTheirWay = new HashMap<>();
 
         boolean whereRead(String executionId, String source) {
             if (drained && !onTheirWay.containsKey(executionId)) {
                 return true;
             }
-            if (firstSent == null) {
-                firstSent = source;
+            if (!drained) {
+                firstSent.putIfAbsent(topic(source), offset(source));
             }
             onTheirWay.merge(executionId, 1, Integer::sum);
             return false;
@@ -80,12 +86,22 @@ final class DirectHandover {
 
         void cameBack(String executionId, String source) {
             if (!drained) {
-                if (firstSent == null || !firstSent.equals(source)) {
+                Long first = firstSent.get(topic(source));
+                if (first == null || offset(source) < first) {
                     return; // left in 'unified' before this task started, so not counted
                 }
                 drained = true;
             }
             onTheirWay.computeIfPresent(executionId, (id, count) -> count == 1 ? null : count - 1);
+        }
+
+        /** The topic of a stamp {@code topic/partition/offset} (a topic name has no '/'). */
+        private static String topic(String source) {
+            return source.substring(0, source.lastIndexOf('/', source.lastIndexOf('/') - 1));
+        }
+
+        private static long offset(String source) {
+            return Long.parseLong(source, source.lastIndexOf('/') + 1, source.length(), 10);
         }
     }
 }

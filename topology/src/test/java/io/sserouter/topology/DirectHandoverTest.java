@@ -58,6 +58,19 @@ class DirectHandoverTest {
     }
 
     @Test
+    void aLaterEventOfItsOwnComingBackEndsTheDrainWhenTheFirstWasLostOnTheWay() {
+        DirectHandover handover = new DirectHandover(backlog(true));
+        handover.started(PARTITION);
+        assertFalse(handover.sequenceWhereRead("a", read("a", 10)));
+        assertFalse(handover.sequenceWhereRead("b", read("b", 11)));
+        handover.cameBack(PARTITION, "y", "pod_events/" + PARTITION + "/9"); // read before this start: not its own
+        assertFalse(handover.sequenceWhereRead("c", read("c", 12)));
+        handover.cameBack(PARTITION, "b", read("b", 11).source()); // event 10 was dead-lettered on its way
+        assertTrue(handover.sequenceWhereRead("b", read("b", 13)));
+        assertFalse(handover.sequenceWhereRead("c", read("c", 14)), "c's event 12 is still on its way");
+    }
+
+    @Test
     void aTaskThatStartsAgainForgetsWhatItsEarlierStartSent() {
         DirectHandover handover = new DirectHandover(backlog(true));
         handover.started(PARTITION);
