@@ -184,7 +184,7 @@ final class ExecutionSequencer implements Processor<String, Inbound, Void, Void>
             RecordMetadata input = context.recordMetadata().orElseThrow();
             String partition = input.topic() + "/" + input.partition();
             writer.reached(partition, input.offset());
-            if (event.sourcePartition() == input.partition() && input.topic().equals(unifiedTopic)) {
+            if (input.topic().equals(unifiedTopic) && event.sourcePartition() == input.partition()) { // the stamp is parsed only for 'unified'
                 handover.cameBack(input.partition(), id, event.source());
             }
             if (replayWindow != null) {
