@@ -158,11 +158,27 @@ class DirectRoutingTest {
         String run = "direct-handover-";
         Map<String, String> env = RunEnv.of(run);
         TopologySettings settings = TopologySettings.fromEnv(env);
-        try (TopologyApp app = TopologyApp.start(settings)) {
+        ExecutionScenario scenario = ExecutionScenario.completed(run);
+        RedisKeys keys = new RedisKeys(run);
+        try (TopologyApp app = TopologyApp.start(settings);
+             Jedis redis = new Jedis(URI.create(Infra.redis().url()));
+             KafkaProducer<String, byte[]> producer = ExecutionWorkload.producer(Infra.kafka().bootstrapServers())) {
             assertTrue(app.routing().isDirect());
             assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "a first run creates the topics and marks the pool direct");
+            // 'unified' holds nothing unread: events keyed by execution id are sequenced where they are read at once
+            for (int e = 0; e < 8; e++) {
+                producer.send(scenario.event("k" + e, "user-" + e, 0).record());
+            }
+            producer.flush();
+            for (int e = 0; e < 8; e++) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (redis.xlen(keys.execLog("k" + e)) < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertEquals(1, redis.xlen(keys.execLog("k" + e)), "k" + e + " sequenced");
+            }
+            assertEquals(0.0, app.metrics().handedOverCount(), "no task had anything to wait for");
         }
-        ExecutionScenario scenario = ExecutionScenario.completed(run);
         InboundDeserializer parse = new InboundDeserializer(InboundDeserializer.Kind.EXECUTION, settings.maxRecordBytes());
         int executions = 12;
         long now = System.currentTimeMillis();
@@ -182,7 +198,6 @@ class DirectRoutingTest {
             }
             producer.flush();
         }
-        RedisKeys keys = new RedisKeys(run);
         try (TopologyApp app = TopologyApp.start(settings);
              Jedis redis = new Jedis(URI.create(Infra.redis().url()))) {
             assertTrue(app.routing().isDirect());
