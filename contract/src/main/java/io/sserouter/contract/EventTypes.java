@@ -2,12 +2,9 @@ package io.sserouter.contract;
 
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Event type spelling, the status each type implies, and which types end a stream. */
 public final class EventTypes {
-    /** Event types travel in the SSE {@code event:} line, so they must never carry a line break or space. */
-    public static final Pattern SYNTAX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
     private static final Map<String, ExecutionStatus> STATUS = Map.ofEntries(
             Map.entry("execution_requested", ExecutionStatus.REQUESTED),
@@ -31,6 +28,14 @@ public final class EventTypes {
             "result_stored", "result_failed", "execution_failed", "execution_timeout", "execution_cancelled");
 
     private EventTypes() {
+    }
+
+    /**
+     * Event types travel in the SSE {@code event:} line, so they must never carry a line break or space: 1 to 128
+     * characters of {@code [A-Za-z0-9_.:-]}, the alphabet of ids.
+     */
+    public static boolean validSyntax(String type) {
+        return Ids.token(type);
     }
 
     /** Dotted and underscored spellings are one type: {@code execution.completed} is {@code execution_completed}. */

@@ -49,7 +49,7 @@ final class InboundDeserializer implements Deserializer<Inbound> {
         if (eventType == null && kind != Kind.NOTIFICATION) {
             throw new InvalidRecordException("missing_event_type", "event_type is required");
         }
-        if (eventType != null && !EventTypes.SYNTAX.matcher(eventType).matches()) {
+        if (eventType != null && !EventTypes.validSyntax(eventType)) {
             throw new InvalidRecordException("invalid_event_type", "event_type must be 1-128 characters of [A-Za-z0-9_.:-]");
         }
         String executionId = text(root, "execution_id", "invalid_execution_id");
