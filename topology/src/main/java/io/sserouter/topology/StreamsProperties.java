@@ -7,6 +7,10 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /** Kafka Streams properties: the product's defaults, then every {@code KAFKA_*} override from the environment. */
 public final class StreamsProperties {
+    static final int EXACTLY_ONCE_LINGER_MS = 20;
+    /** Room for a partition's records of one linger at several thousand events per second and partition. */
+    static final int EXACTLY_ONCE_BATCH_BYTES = 256 << 10;
+
     private StreamsProperties() {
     }
 
@@ -33,8 +37,18 @@ public final class StreamsProperties {
         // Unprefixed client defaults, so a KAFKA_* variable of the same name replaces them.
         // Dead-letter records keep the original value, which may exceed the producer's default 1 MiB.
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, settings.dlqMaxRecordBytes() + (256 << 10));
-        // Kafka Streams' own default (100 ms) would add up to 100 ms to every event's trip through the repartition topic.
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        if (settings.processingGuarantee().equals(TopologySettings.EXACTLY_ONCE)) {
+            // The producer writes a changelog record for every event; every commit (100 ms) flushes it, and what it
+            // sent becomes readable only then. Sent every 5 ms in batches of at most 16 KB, those records cost the
+            // broker and the producer's I/O thread a quarter of the topology's CPU per event; every 20 ms in batches
+            // of up to 256 KB, half of that, and p50 latency did not move (docs/benchmarks.md). Waiting for the whole
+            // interval saved no more and left more for the commit to send, which blocks the stream thread.
+            props.put(ProducerConfig.LINGER_MS_CONFIG, EXACTLY_ONCE_LINGER_MS);
+            props.put(ProducerConfig.BATCH_SIZE_CONFIG, EXACTLY_ONCE_BATCH_BYTES);
+        } else {
+            // Kafka Streams' own default (100 ms) would add up to 100 ms to every event's trip through the repartition topic.
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        }
         // A killed instance's partitions wait until the broker declares it dead: Kafka's default of 45 s stalled
         // its executions for most of a minute. 10 s / 3 s (Kafka's default before 3.0) keeps the stall short while
         // a pause of a few seconds (GC, a busy host) still costs no rebalance.

@@ -68,6 +68,23 @@ class TopologySettingsTest {
     }
 
     @Test
+    void underExactlyOnceTheProducerSendsACommitIntervalsRecordsTogetherAndUnderAtLeastOnceAtOnce() {
+        TopologyMetrics metrics = new TopologyMetrics(new SimpleMeterRegistry());
+        Properties exactlyOnce = StreamsProperties.of(TopologySettings.fromEnv(Map.of()), metrics);
+        assertEquals(StreamsProperties.EXACTLY_ONCE_LINGER_MS, exactlyOnce.get("linger.ms"));
+        assertEquals(StreamsProperties.EXACTLY_ONCE_BATCH_BYTES, exactlyOnce.get("batch.size"));
+
+        // at-least-once: records in 'unified' are readable as soon as they are sent, so they leave within 5 ms
+        Properties atLeastOnce = StreamsProperties.of(TopologySettings.fromEnv(Map.of("KAFKA_PROCESSING_GUARANTEE", "at_least_once")), metrics);
+        assertEquals(5, atLeastOnce.get("linger.ms"));
+        assertEquals(null, atLeastOnce.get("batch.size"), "Kafka's own");
+
+        Properties tuned = StreamsProperties.of(TopologySettings.fromEnv(Map.of("KAFKA_LINGER_MS", "20", "KAFKA_BATCH_SIZE", "65536")), metrics);
+        assertEquals("20", tuned.get("linger.ms"), "a KAFKA_* variable still replaces the default");
+        assertEquals("65536", tuned.get("batch.size"));
+    }
+
+    @Test
     void everyInvalidVariableIsNamedInOneMessage() {
         ConfigException e = assertThrows(ConfigException.class, () -> TopologySettings.fromEnv(Map.of(
                 "SSE_PARTITIONS", "lots", "SSE_CONSUMER_POOL_SIZE", "0", "REDIS_URL", "localhost:6379",
