@@ -5,7 +5,6 @@ import java.util.Set;
 
 /** Event type spelling, the status each type implies, and which types end a stream. */
 public final class EventTypes {
-
     private static final Map<String, ExecutionStatus> STATUS = Map.ofEntries(
             Map.entry("execution_requested", ExecutionStatus.REQUESTED),
             Map.entry("execution_accepted", ExecutionStatus.QUEUED),
