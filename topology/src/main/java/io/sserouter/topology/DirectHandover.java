@@ -78,7 +78,7 @@ final class DirectHandover {
                 return true;
             }
             if (!drained) {
-                firstSent.putIfAbsent(topic(source), offset(source));
+                firstSent.putIfAbsent(Inbound.topicOf(source), Inbound.offsetOf(source));
             }
             onTheirWay.merge(executionId, 1, Integer::sum);
             return false;
@@ -86,22 +86,13 @@ final class DirectHandover {
 
         void cameBack(String executionId, String source) {
             if (!drained) {
-                Long first = firstSent.get(topic(source));
-                if (first == null || offset(source) < first) {
+                Long first = firstSent.get(Inbound.topicOf(source));
+                if (first == null || Inbound.offsetOf(source) < first) {
                     return; // left in 'unified' before this task started, so not counted
                 }
                 drained = true;
             }
             onTheirWay.computeIfPresent(executionId, (id, count) -> count == 1 ? null : count - 1);
-        }
-
-        /** The topic of a stamp {@code topic/partition/offset} (a topic name has no '/'). */
-        private static String topic(String source) {
-            return source.substring(0, source.lastIndexOf('/', source.lastIndexOf('/') - 1));
-        }
-
-        private static long offset(String source) {
-            return Long.parseLong(source, source.lastIndexOf('/') + 1, source.length(), 10);
         }
     }
 }

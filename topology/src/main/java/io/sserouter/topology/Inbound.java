@@ -24,10 +24,20 @@ record Inbound(
         return new Inbound(eventType, executionId, userId, eventId, this.timestamp != null ? this.timestamp : timestamp, source, data);
     }
 
-    /** The partition it was read from, in the stamp ({@code topic/partition/offset}; a topic name has no '/'). */
+    /** The partition it was read from, in the stamp. */
     int sourcePartition() {
         int end = source.lastIndexOf('/');
         return Integer.parseInt(source, source.lastIndexOf('/', end - 1) + 1, end, 10);
+    }
+
+    /** The topic of a stamp {@code topic/partition/offset} (a topic name has no '/'). */
+    static String topicOf(String source) {
+        return source.substring(0, source.lastIndexOf('/', source.lastIndexOf('/') - 1));
+    }
+
+    /** The offset of a stamp {@code topic/partition/offset}. */
+    static long offsetOf(String source) {
+        return Long.parseLong(source, source.lastIndexOf('/') + 1, source.length(), 10);
     }
 
     /** What makes two records the same event: the producer's id, else the place it was first read. */
