@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Random;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -34,8 +35,11 @@ public final class ExecutionScenario {
         }
     }
 
-    /** Which events carry an {@code event_id}; the others are identified by their source record. */
-    public enum EventIds { EVERY, EVERY_OTHER }
+    /**
+     * Which events carry an {@code event_id} (the others are identified by their source record), and its form:
+     * {@code <execution>-<index>}, or with {@code UUIDS} a UUID as many producers make them (derived from the same).
+     */
+    public enum EventIds { EVERY, EVERY_OTHER, UUIDS }
 
     /** One step of the lifecycle: its topic (without any prefix) and its event type. */
     public record Step(String topic, String eventType) {
@@ -89,7 +93,11 @@ public final class ExecutionScenario {
 
     /** The event id of step {@code index} of {@code executionId}, null when it has none. */
     public String eventId(String executionId, int index) {
-        return eventIds == EventIds.EVERY || index % 2 == 1 ? executionId + "-" + index : null;
+        return switch (eventIds) {
+            case EVERY -> executionId + "-" + index;
+            case EVERY_OTHER -> index % 2 == 1 ? executionId + "-" + index : null;
+            case UUIDS -> UUID.nameUUIDFromBytes((executionId + "-" + index).getBytes(StandardCharsets.UTF_8)).toString();
+        };
     }
 
     /** Every event of one execution owned by {@code owner}, in order. */
@@ -147,6 +155,7 @@ public final class ExecutionScenario {
         private boolean dotted;
         private boolean straggler;
         private String unknownType;
+        private int unknownTypeCount = 1;
         private EventIds eventIds = EventIds.EVERY;
         private String serviceName;
         private final Map<String, Object> fields = new LinkedHashMap<>();
@@ -182,7 +191,16 @@ public final class ExecutionScenario {
 
         /** An event of a type the contract does not name, before the outcome: it is relayed like any other. */
         public Builder unknownType(String type) {
+            return unknownType(type, 1);
+        }
+
+        /** {@code count} events of a type the contract does not name (progress or log lines of a long execution). */
+        public Builder unknownType(String type, int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("count must be at least 1: " + count);
+            }
             this.unknownType = type;
+            this.unknownTypeCount = count;
             return this;
         }
 
@@ -218,7 +236,7 @@ public final class ExecutionScenario {
             steps.add(new Step(POD_EVENTS, "pod_scheduled"));
             steps.add(new Step(POD_EVENTS, "pod_running"));
             steps.add(new Step(EXECUTION_EVENTS, "execution_started"));
-            if (unknownType != null) {
+            for (int i = 0; unknownType != null && i < unknownTypeCount; i++) {
                 steps.add(new Step(EXECUTION_EVENTS, unknownType));
             }
             switch (outcome) {

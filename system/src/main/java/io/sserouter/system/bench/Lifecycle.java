@@ -9,16 +9,30 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The execution the benchmarks produce: the testkit's successful execution with one event of an unknown type, ten
- * events over the three source topics, each with a 64-byte payload and owned by one of 64 users.
+ * events over the three source topics, each with a 64-byte payload and owned by one of 64 users. A benchmark of long
+ * executions gives it more events of the unknown type, and UUIDs for event ids ({@link #configure}).
  */
 final class Lifecycle {
-    private static final ExecutionScenario PLAIN = scenario("");
+    private static int progressEvents = 1;
+    private static ExecutionScenario.EventIds eventIds = ExecutionScenario.EventIds.EVERY;
+    private static ExecutionScenario PLAIN = scenario("");
 
     private Lifecycle() {
     }
 
     private static ExecutionScenario scenario(String run) {
-        return ExecutionScenario.builder().topicPrefix(run).unknownType("custom_log").field("payload", "x".repeat(64)).build();
+        return ExecutionScenario.builder().topicPrefix(run).unknownType("custom_log", progressEvents).eventIds(eventIds)
+                .field("payload", "x".repeat(64)).build();
+    }
+
+    /**
+     * Makes every execution longer, {@code n} events of the unknown type instead of one, and gives the events ids of
+     * another form (set before any is sent).
+     */
+    static void configure(int n, ExecutionScenario.EventIds ids) {
+        progressEvents = n;
+        eventIds = ids;
+        PLAIN = scenario("");
     }
 
     static int length() {

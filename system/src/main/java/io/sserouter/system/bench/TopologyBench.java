@@ -3,6 +3,7 @@ package io.sserouter.system.bench;
 import io.sserouter.testkit.Partitions;
 import io.sserouter.testkit.KafkaBroker;
 import io.sserouter.testkit.RedisProcess;
+import io.sserouter.testkit.ExecutionScenario;
 import io.sserouter.topology.TopologyApp;
 import io.sserouter.topology.TopologySettings;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
@@ -60,6 +62,8 @@ public final class TopologyBench {
         int logRounds = Integer.parseInt(opts.getOrDefault("log-rounds", "2"));
         LogCost logCost = null;
         List<String> routings = List.of(opts.getOrDefault("routings", "direct,repartition").split(","));
+        Lifecycle.configure(Integer.parseInt(opts.getOrDefault("progress-events", "1")),
+                opts.getOrDefault("event-ids", "short").equals("uuid") ? ExecutionScenario.EventIds.UUIDS : ExecutionScenario.EventIds.EVERY);
 
         List<Result> results = new ArrayList<>();
         List<Result> raw = new ArrayList<>();
@@ -152,11 +156,23 @@ public final class TopologyBench {
         env.put("KAFKA_PROCESSING_GUARANTEE", guarantee);
         env.put("SSE_ROUTING", routing); // forced, so a figure is never of the other path than its label says
         env.put("KAFKA_STATE_DIR", Files.createTempDirectory("sse-bench-").toString());
-        return PublishMeter.measure(listener, producer, backlog.run(), backlog.events(),
+        AtomicReference<String> metrics = new AtomicReference<>("");
+        PublishMeter.Figures figures = PublishMeter.measure(listener, producer, backlog.run(), backlog.events(),
                 rate, latencySeconds, () -> {
                     TopologyApp app = TopologyApp.start(TopologySettings.fromEnv(env));
-                    return app::close;
+                    return () -> {
+                        metrics.set(app.scrape());
+                        app.close();
+                    };
                 });
+        // what each event cost the stream threads' producers to send: on the direct path, the execution's state for the
+        // store's changelog, with the writes Redis had not acknowledged yet
+        double bytes = metrics.get().lines().filter(line -> line.startsWith("kafka_producer_outgoing_byte_total{") && line.contains("-producer\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        long processed = figures.drained() + figures.latencySamples();
+        System.out.printf("   stream threads' producers sent %.0f bytes for %d events (%.0f bytes per event)%n", bytes, processed,
+                bytes / Math.max(1, processed));
+        return figures;
     }
 
     private static Result rawPipe(KafkaBroker kafka, RedisProcess redis, KafkaProducer<String, byte[]> producer, Backlog backlog,
