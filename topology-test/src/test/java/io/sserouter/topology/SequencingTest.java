@@ -92,6 +92,21 @@ class SequencingTest {
     }
 
     @Test
+    void aRepeatIsRecognisedAsLongAsItsIdentityIsAmongTheLatestOfItsExecution() {
+        try (SseRouterTestDriver small = new SseRouterTestDriver(java.util.Map.of("SSE_DEDUP_WINDOW", "3"))) {
+            for (int i = 1; i <= 5; i++) {
+                small.send("execution_events", event("custom_log", "e-9", "\"event_id\":\"ev-" + i + "\""));
+            }
+            small.send("execution_events", event("custom_log", "e-9", "\"event_id\":\"ev-3\"")); // third latest: a repeat
+            small.send("pod_events", event("custom_log", "e-9", "\"event_id\":\"ev-5\"")); // from another topic too
+            small.send("execution_events", event("custom_log", "e-9", "\"event_id\":\"ev-2\"")); // beyond the window of 3
+            assertEquals(List.of("ev-1", "ev-2", "ev-3", "ev-4", "ev-5", "ev-2"),
+                    small.logJson("e-9").stream().map(e -> e.get("event_id").asText()).toList(),
+                    "an identity beyond the window is no longer known, and gets a seq again, as documented");
+        }
+    }
+
+    @Test
     void statusNeverMovesBackwardsAndTerminalIsSticky() {
         // pod_running overtakes the queue events, as it may when they come from different topics
         h.send("pod_events", event("pod_running", "e-3", ""));

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * What the topology remembers of one execution, in the {@code execution-status} store.
  *
- * @param recentIds   identities of the latest events (bounded), to recognise a repeat
+ * @param recentIds   fingerprints of the latest events' identities (bounded), to recognise a repeat
  * @param touchedAt   wall-clock time of the latest event, for eviction of idle executions
  * @param finishedAt  wall-clock time the execution finished (terminal status or closing event), 0 while running
  * @param unwritten   Redis writes of this execution not known to be acknowledged when the state was stored: the
@@ -28,19 +28,20 @@ record ExecutionState(
         boolean closed,
         long touchedAt,
         long finishedAt,
-        List<String> recentIds,
+        RecentIds recentIds,
         List<SinkWrite> unwritten,
         List<SinkWrite.Earlier> ownerless,
         Map<String, Long> replayed) {
 
     ExecutionState {
+        recentIds = recentIds == null ? RecentIds.NONE : recentIds;
         unwritten = unwritten == null ? List.of() : unwritten; // a state stored before the field existed
         ownerless = ownerless == null ? List.of() : ownerless;
         replayed = replayed == null ? Map.of() : replayed;
     }
 
     static ExecutionState fresh() {
-        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, List.of(), List.of(), List.of(), Map.of());
+        return new ExecutionState(ExecutionStatus.REQUESTED, null, 0, null, null, false, 0, 0, RecentIds.NONE, List.of(), List.of(), Map.of());
     }
 
     /** The seq of the next event with this identity: the one Redis already has for it, else the next one. */
@@ -118,9 +119,7 @@ record ExecutionState(
 
     /** The state after {@code event}, given {@code seq} ({@link #seqFor}); its {@code unwritten} are still this state's. */
     ExecutionState next(Inbound event, long seq, ExecutionStatus status, boolean closes, long now, int dedupWindow) {
-        List<String> ids = new ArrayList<>(recentIds.size() + 1);
-        ids.addAll(recentIds.size() >= dedupWindow ? recentIds.subList(recentIds.size() - dedupWindow + 1, recentIds.size()) : recentIds);
-        ids.add(event.dedupId());
+        RecentIds ids = recentIds.with(event.dedupId(), dedupWindow);
         boolean nowClosed = closed || closes;
         boolean nowFinished = nowClosed || status.terminal();
         Map<String, Long> stillReplayed = replayed;

@@ -21,13 +21,16 @@ import org.apache.kafka.common.serialization.Serializer;
  * items. It costs a fraction of JSON's CPU, above all for the envelopes and snapshots a state carries, which are
  * JSON documents that JSON would escape into strings.
  *
- * <p>Both forms are always read: a JSON value begins with '{', the compact form with {@link #VERSION}. A store
+ * <p>Both forms are always read: a JSON value begins with '{', the compact form with its version. A store
  * written before the compact form existed, or by an instance running with {@code SSE_STORE_FORMAT=json}, is read
- * as it is and rewritten in the configured form by the next update of each key.
+ * as it is and rewritten in the configured form by the next update of each key. Version 1 held a state's recent
+ * identities as strings; version 2 holds their fingerprints ({@link RecentIds}), 8 bytes each.
  */
 final class StoreSerde {
     /** The first byte of a compact value; a later change of the layout takes the next number. */
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
+    /** The oldest layout still read. */
+    private static final byte OLDEST = 1;
 
     /** How values are written; reading accepts both. */
     enum Format { COMPACT, JSON }
@@ -62,7 +65,7 @@ final class StoreSerde {
             if (bytes.length > 0 && bytes[0] == '{') {
                 return Json.read(bytes, type);
             }
-            if (bytes.length == 0 || bytes[0] != VERSION) {
+            if (bytes.length == 0 || bytes[0] < OLDEST || bytes[0] > VERSION) {
                 throw new SerializationException(type.getSimpleName() + " value in an unknown format (first byte "
                         + (bytes.length == 0 ? "missing" : bytes[0]) + "): written by a newer release?");
             }
@@ -92,8 +95,8 @@ final class StoreSerde {
         out.number(state.touchedAt());
         out.number(state.finishedAt());
         out.number(state.recentIds().size());
-        for (String id : state.recentIds()) {
-            out.string(id);
+        for (int i = 0; i < state.recentIds().size(); i++) {
+            out.fixed64(state.recentIds().get(i));
         }
         out.number(state.unwritten().size());
         for (SinkWrite write : state.unwritten()) {
@@ -116,11 +119,7 @@ final class StoreSerde {
         boolean closed = in.bool();
         long touchedAt = in.number();
         long finishedAt = in.number();
-        int ids = in.count();
-        List<String> recentIds = new ArrayList<>(ids);
-        for (int i = 0; i < ids; i++) {
-            recentIds.add(in.string());
-        }
+        RecentIds recentIds = readRecentIds(in);
         int writes = in.count();
         List<SinkWrite> unwritten = new ArrayList<>(writes);
         for (int i = 0; i < writes; i++) {
@@ -134,6 +133,22 @@ final class StoreSerde {
         }
         return new ExecutionState(status, owner, lastSeq, lastEventType, lastEventTime, closed, touchedAt, finishedAt,
                 recentIds, unwritten, ownerless, replayed);
+    }
+
+    private static RecentIds readRecentIds(In in) {
+        int n = in.count();
+        if (in.version == 1) {
+            List<String> identities = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                identities.add(in.string());
+            }
+            return RecentIds.ofIdentities(identities);
+        }
+        long[] fingerprints = new long[n];
+        for (int i = 0; i < n; i++) {
+            fingerprints[i] = in.fixed64();
+        }
+        return RecentIds.of(fingerprints);
     }
 
     private static void writeWrite(SinkWrite write, Out out) {
@@ -205,6 +220,13 @@ final class StoreSerde {
             bytes[size++] = (byte) v;
         }
 
+        void fixed64(long value) {
+            room(8);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                bytes[size++] = (byte) (value >>> shift);
+            }
+        }
+
         void bool(boolean value) {
             room(1);
             bytes[size++] = (byte) (value ? 1 : 0);
@@ -236,10 +258,23 @@ final class StoreSerde {
     /** Reads what {@link Out} wrote, after the version byte the caller checked. */
     private static final class In {
         private final byte[] bytes;
+        private final byte version;
         private int at = 1;
 
         In(byte[] bytes) {
             this.bytes = bytes;
+            this.version = bytes[0];
+        }
+
+        long fixed64() {
+            if (bytes.length - at < 8) {
+                throw new IllegalArgumentException("a fingerprint cut short");
+            }
+            long value = 0;
+            for (int i = 0; i < 8; i++) {
+                value = value << 8 | (bytes[at++] & 0xFF);
+            }
+            return value;
         }
 
         long number() {
