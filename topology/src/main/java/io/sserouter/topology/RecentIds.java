@@ -34,8 +34,9 @@ final class RecentIds {
         this.fingerprints = fingerprints;
     }
 
+    /** The fingerprints given, oldest first; the array becomes this object's and must not change after. */
     static RecentIds of(long... fingerprints) {
-        return fingerprints.length == 0 ? NONE : new RecentIds(fingerprints.clone());
+        return fingerprints.length == 0 ? NONE : new RecentIds(fingerprints);
     }
 
     /** From the identities themselves, as states stored before the fingerprints held them. */
